@@ -1,0 +1,152 @@
+// The commands of `npx scanin`. Each opens what it needs from the same configuration the server
+// uses, so `invite` run beside a running server writes to the same database.
+import QRCode from 'qrcode';
+import { loadConfig, type Config } from '../config/env.ts';
+import { systemClock } from '../clock.ts';
+import { createEnrollment } from '../enrollment/enrollments.ts';
+import { enrollmentUrl } from '../protocol/urls.ts';
+import { startScanin } from '../server.ts';
+import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
+import { openDatabase, type Db } from '../store/db.ts';
+import { listDevices, revokeDevice } from '../store/devices.ts';
+import { migrate } from '../store/migrate.ts';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export type Command = {
+  summary: string;
+  usage: string;
+  positionals: number;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(positionals: string[], values: Values): Promise<number>;
+};
+
+/** Opens the configured database, brings its schema up to date, runs `task`, closes it. */
+async function withDatabase<T>(task: (db: Db, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = openDatabase(config.database);
+  try {
+    await migrate(db);
+    return await task(db, config);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function issuerOf(config: Config): string {
+  return config.issuer ?? `http://localhost:${config.port}`;
+}
+
+function formatTime(seconds: number | null): string {
+  return seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-';
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: 'start Scanin (migrates the database first)',
+    usage: 'Usage: scanin serve\n\nStarts the provider on PORT (default 3000) with the database in DATABASE_URL.',
+    positionals: 0,
+    options: {},
+    async run() {
+      const scanin = await startScanin(loadConfig());
+      console.log(`Scanin is listening on port ${scanin.port}; issuer ${scanin.issuer}`);
+      const stop = () => {
+        scanin.close().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      // Keep running until a signal arrives.
+      return new Promise<number>(() => {});
+    },
+  },
+
+  migrate: {
+    summary: 'apply pending database migrations',
+    usage: 'Usage: scanin migrate\n\nApplies the migrations in migrations/ to DATABASE_URL. serve does this by itself.',
+    positionals: 0,
+    options: {},
+    async run() {
+      const applied = await withDatabase((db) => migrate(db));
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+      return 0;
+    },
+  },
+
+  invite: {
+    summary: 'create a user if needed and print a one-time enrollment link',
+    usage: `Usage: scanin invite <email> [--name "Full Name"]
+
+Creates the account (if there is none with this email) and an invite to bind a phone to it.
+Prints the enrollment link as a QR code and, on the last line, as a URL. The link works once
+and expires after INVITE_TTL seconds (default 7 days).`,
+    positionals: 1,
+    options: { name: { type: 'string' } },
+    async run([rawEmail], values) {
+      const email = normalizeEmail(rawEmail!);
+      if (!email) throw new Error(`"${rawEmail}" is not an email address`);
+      const name = typeof values.name === 'string' && values.name.trim() ? values.name.trim() : email.split('@')[0]!;
+      if (name.length > 200) throw new Error('--name must be at most 200 characters');
+      const url = await withDatabase(async (db, config) => {
+        const account = await ensureAccount(db, systemClock, email, name);
+        const enrollment = await createEnrollment(db, systemClock, account, 'invite', config.inviteTtl);
+        return enrollmentUrl(issuerOf(config), enrollment.eid);
+      });
+      console.log(await QRCode.toString(url, { type: 'terminal', small: true }));
+      console.log(url);
+      return 0;
+    },
+  },
+
+  users: {
+    summary: 'list accounts',
+    usage: 'Usage: scanin users\n\nLists every account: email, name, sub and how many active devices it has.',
+    positionals: 0,
+    options: {},
+    async run() {
+      const rows = await withDatabase(async (db) => {
+        const accounts = await listAccounts(db);
+        return Promise.all(accounts.map(async (account) => {
+          const devices = await listDevices(db, account.id);
+          return { ...account, active: devices.filter((device) => device.status === 'active').length };
+        }));
+      });
+      if (!rows.length) console.log('no accounts yet: create one with "scanin invite <email>"');
+      for (const row of rows) console.log(`${row.email}\t${row.name}\tsub=${row.id}\tdevices=${row.active}`);
+      return 0;
+    },
+  },
+
+  devices: {
+    summary: "list an account's devices",
+    usage: 'Usage: scanin devices <email>\n\nLists the devices bound to the account: device_id, name, algorithm, status, last use.',
+    positionals: 1,
+    options: {},
+    async run([rawEmail]) {
+      const email = normalizeEmail(rawEmail!);
+      if (!email) throw new Error(`"${rawEmail}" is not an email address`);
+      const devices = await withDatabase(async (db) => {
+        const account = await findAccountByEmail(db, email);
+        if (!account) throw new Error(`no account with email ${email}`);
+        return listDevices(db, account.id);
+      });
+      if (!devices.length) console.log(`${email} has no devices yet`);
+      for (const device of devices) {
+        console.log(`${device.id}\t${device.name}\t${device.alg}\t${device.status}\tenrolled ${formatTime(device.created_at)}\tlast used ${formatTime(device.last_used_at)}`);
+      }
+      return 0;
+    },
+  },
+
+  revoke: {
+    summary: 'revoke a device for good',
+    usage: 'Usage: scanin revoke <device_id>\n\nThe device can no longer answer any request. Its user needs a new invite to enroll again.',
+    positionals: 1,
+    options: {},
+    async run([deviceId]) {
+      const revoked = await withDatabase((db) => revokeDevice(db, deviceId!, systemClock()));
+      if (!revoked) throw new Error(`no active device ${deviceId}`);
+      console.log(`revoked ${deviceId}`);
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,106 @@
+// The one place configuration is read: every variable Scanin understands, checked at start,
+// with errors that name the variable and say what a good value looks like.
+import { resolve } from 'node:path';
+
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'postgres'; connectionString: string };
+
+export type Config = {
+  port: number;
+  host: string;
+  /** Public base URL, no trailing slash; `undefined` means "http://localhost:<listening port>". */
+  issuer: string | undefined;
+  database: DatabaseConfig;
+  clientsFile: string;
+  /** Secrets for signing cookies; `undefined` means "generate once and keep in the database". */
+  cookieKeys: string[] | undefined;
+  requestTtl: number;
+  interactionTtl: number;
+  inviteTtl: number;
+  trustProxy: boolean;
+  numberMatching: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+export function parseIssuer(raw: string, name = 'ISSUER'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `expected an absolute URL such as https://id.example.com, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http or https URL');
+  if (url.search || url.hash) throw new ConfigError(name, 'must not have a query or fragment');
+  if (url.username || url.password) throw new ConfigError(name, 'must not carry credentials');
+  return url.href.replace(/\/+$/, '');
+}
+
+export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const filename = raw.slice('sqlite:'.length);
+    if (!filename) throw new ConfigError(name, 'sqlite: needs a file path, as in sqlite:./data/scanin.db');
+    return { client: 'sqlite', filename: filename === ':memory:' ? filename : resolve(filename) };
+  }
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'is not a valid postgres:// URL');
+    }
+    return { client: 'postgres', connectionString: raw };
+  }
+  throw new ConfigError(name, `expected sqlite:<file> or postgres://…, got ${JSON.stringify(raw)}`);
+}
+
+function cookieKeys(env: Env): string[] | undefined {
+  const raw = env.COOKIE_KEYS;
+  if (raw === undefined || raw === '') return undefined;
+  const keys = raw.split(',').map((key) => key.trim());
+  for (const key of keys) {
+    if (key.length < 32) throw new ConfigError('COOKIE_KEYS', 'each comma-separated key must be at least 32 characters');
+  }
+  return keys;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    issuer: env.ISSUER ? parseIssuer(env.ISSUER) : undefined,
+    database: parseDatabaseUrl(env.DATABASE_URL || 'sqlite:./data/scanin.db'),
+    clientsFile: resolve(env.CLIENTS_FILE || './clients.json'),
+    cookieKeys: cookieKeys(env),
+    requestTtl: integer(env, 'REQUEST_TTL', 60, 10, 600),
+    interactionTtl: integer(env, 'INTERACTION_TTL', 900, 60, 86400),
+    inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    numberMatching: boolean(env, 'NUMBER_MATCHING', false),
+  };
+}

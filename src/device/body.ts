@@ -1,0 +1,39 @@
+// Reading a device's JSON body: at most 64 KiB (413 beyond, without reading the rest), then a
+// JSON object (400 otherwise). Nothing is looked up before the body has passed both.
+import type { Context } from 'koa';
+import { invalidRequest, payloadTooLarge } from '../protocol/errors.ts';
+
+export const DEVICE_BODY_LIMIT = 64 * 1024;
+
+export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limit) throw payloadTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw payloadTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function readJsonObject(ctx: Context, limit = DEVICE_BODY_LIMIT): Promise<Record<string, unknown>> {
+  const raw = await readBody(ctx, limit);
+  if (!ctx.is('application/json')) throw invalidRequest('the body must be application/json');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw invalidRequest('the body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('the body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** The body every device POST sends: `{"assertion": "<compact JWS>"}`. */
+export async function readAssertionBody(ctx: Context): Promise<string> {
+  const body = await readJsonObject(ctx);
+  if (typeof body.assertion !== 'string' || body.assertion === '') throw invalidRequest('the body must have "assertion", a compact JWS string');
+  return body.assertion;
+}

@@ -1,0 +1,83 @@
+// GET and POST /device/v1/enrollments/:eid — a device reads an enrollment and binds its new key.
+// POST: body (413, 400) → the enrollment exists (404) → still open (409, 410) → the assertion
+// proves possession of the key in its `jwk` header (401) → bindings eid and chal (401) → device
+// name (400) → in one transaction: the enrollment flips pending → enrolled (one winner) and the
+// device is stored.
+import type Router from '@koa/router';
+import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
+import { alreadyAnswered, invalidRequest, notFound } from '../protocol/errors.ts';
+import { jwkThumbprint } from '../protocol/jwk.ts';
+import type { Services } from '../services.ts';
+import { findAccountById } from '../store/accounts.ts';
+import { findDevice, insertDevice } from '../store/devices.ts';
+import { findEnrollment, markEnrolled, type Enrollment } from '../store/enrollments.ts';
+import { readAssertionBody } from './body.ts';
+import { checkClaims } from './claims.ts';
+import { checkEnrollmentHeader, decodeAssertion } from './jws.ts';
+import { verifySignature } from './signature.ts';
+
+const DEVICE_NAME_MAX = 64;
+
+async function loadOpenEnrollment(services: Services, eid: string): Promise<Enrollment> {
+  const enrollment = await findEnrollment(services.db, eid);
+  if (!enrollment) throw notFound('this enrollment');
+  checkEnrollmentOpen(enrollment, services.clock());
+  return enrollment;
+}
+
+function parseDeviceName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > DEVICE_NAME_MAX || /[\p{Cc}]/u.test(value)) {
+    throw invalidRequest(`device_name must be 1 to ${DEVICE_NAME_MAX} printable characters`);
+  }
+  return value.trim();
+}
+
+export function mountEnrollmentRoutes(router: Router, services: Services): void {
+  const { db, clock } = services;
+
+  router.get('/device/v1/enrollments/:eid', async (ctx) => {
+    const enrollment = await loadOpenEnrollment(services, ctx.params.eid!);
+    const account = (await findAccountById(db, enrollment.account_id))!;
+    ctx.body = {
+      eid: enrollment.eid,
+      act: 'enroll',
+      kind: enrollment.kind,
+      challenge: enrollment.challenge,
+      issuer: services.issuer,
+      account: { email: account.email, name: account.name },
+      expires_at: enrollment.expires_at,
+    };
+  });
+
+  router.post('/device/v1/enrollments/:eid', async (ctx) => {
+    const assertion = await readAssertionBody(ctx);
+    const enrollment = await loadOpenEnrollment(services, ctx.params.eid!);
+    const now = clock();
+    const decoded = decodeAssertion(assertion);
+    const { alg, jwk } = checkEnrollmentHeader(decoded.header);
+    verifySignature(alg, jwk, decoded.signingInput, decoded.signature);
+    checkClaims(decoded.payload, {
+      issuer: services.issuer,
+      now,
+      act: 'enroll',
+      bindings: { eid: enrollment.eid, chal: enrollment.challenge },
+    });
+    const deviceName = parseDeviceName(decoded.payload.device_name);
+    const deviceId = jwkThumbprint(jwk);
+    if (await findDevice(db, deviceId)) throw invalidRequest('this key is already enrolled; make a new key for each enrollment');
+
+    // add_device leaves the new device waiting until the browser that showed the QR confirms it.
+    const status = enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active';
+    const won = await db.transaction(async (trx) => {
+      if (!(await markEnrolled(trx, enrollment.eid, deviceId, now))) return false;
+      await insertDevice(trx, { id: deviceId, account_id: enrollment.account_id, name: deviceName, alg, public_jwk: jwk, status, created_at: now });
+      return true;
+    });
+    if (!won) {
+      checkEnrollmentOpen((await findEnrollment(db, enrollment.eid))!, clock());
+      throw alreadyAnswered('this enrollment');
+    }
+    ctx.status = 201;
+    ctx.body = { device_id: deviceId, sub: enrollment.account_id, status };
+  });
+}

@@ -1,0 +1,82 @@
+// GET and POST /device/v1/requests/:rid — a device reads a login request and answers it.
+// POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
+// (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
+// decision and number (400) → one conditional update (exactly one concurrent answer wins) →
+// wake the browser.
+import type Router from '@koa/router';
+import { interactionTopic } from '../events/bus.ts';
+import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
+import { alreadyAnswered, invalidRequest, notFound, wrongNumber } from '../protocol/errors.ts';
+import type { Services } from '../services.ts';
+import { touchDevice } from '../store/devices.ts';
+import { answerLoginRequest, findLoginRequest, markScanned, type LoginRequest } from '../store/loginRequests.ts';
+import { readAssertionBody } from './body.ts';
+import { verifyDeviceAssertion } from './verifyDeviceAssertion.ts';
+
+async function loadOpenRequest(services: Services, rid: string): Promise<LoginRequest> {
+  const request = await findLoginRequest(services.db, rid);
+  if (!request) throw notFound('this login request');
+  // A request that lost the race to a fresher one, or whose time ran out, can no longer be used.
+  checkRequestOpen(request, services.clock());
+  return request;
+}
+
+function requestView(services: Services, request: LoginRequest, clientName: string) {
+  return {
+    rid: request.rid,
+    act: 'login',
+    challenge: request.challenge,
+    issuer: services.issuer,
+    client: { client_id: request.client_id, name: clientName },
+    browser: { ip: request.browser_ip, user_agent: request.user_agent },
+    expires_at: request.expires_at,
+    ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
+  };
+}
+
+function parseDecision(payload: Record<string, unknown>): 'approve' | 'deny' {
+  if (payload.decision === 'approve' || payload.decision === 'deny') return payload.decision;
+  throw invalidRequest(`decision must be "approve" or "deny", got ${JSON.stringify(payload.decision)}`);
+}
+
+export function mountLoginRequestRoutes(router: Router, services: Services): void {
+  const { db, clock, bus, provider } = services;
+
+  router.get('/device/v1/requests/:rid', async (ctx) => {
+    const request = await loadOpenRequest(services, ctx.params.rid!);
+    const client = await provider.Client.find(request.client_id);
+    if (await markScanned(db, request.rid, clock())) {
+      await bus.publish(interactionTopic(request.uid), { type: 'scanned', data: { number: request.match_number } });
+    }
+    ctx.body = requestView(services, request, client?.clientName ?? request.client_id);
+  });
+
+  router.post('/device/v1/requests/:rid', async (ctx) => {
+    const assertion = await readAssertionBody(ctx);
+    const request = await loadOpenRequest(services, ctx.params.rid!);
+    const now = clock();
+    const { device, payload } = await verifyDeviceAssertion(db, assertion, {
+      issuer: services.issuer,
+      now,
+      act: 'login',
+      bindings: { rid: request.rid, chal: request.challenge },
+    });
+    const decision = parseDecision(payload);
+    const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;
+    const status = decision === 'approve' && !numberIsWrong ? 'approved' : 'denied';
+
+    const won = await answerLoginRequest(db, request.rid, { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null }, now);
+    if (!won) {
+      // Another answer won the race, or time ran out between the read and the write.
+      checkRequestOpen((await findLoginRequest(db, request.rid))!, clock());
+      throw alreadyAnswered('this login request');
+    }
+    await touchDevice(db, device.id, now);
+    await bus.publish(
+      interactionTopic(request.uid),
+      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(request.uid) } } : { type: 'denied', data: {} },
+    );
+    if (numberIsWrong) throw wrongNumber();
+    ctx.body = { status };
+  });
+}

@@ -1,0 +1,57 @@
+// The outer layer that turns errors into answers: JSON `{"error", "error_description"}` for APIs
+// (the device API and the browser's status and event endpoints), a readable page for people.
+// Unexpected errors are logged and answered with a generic 500 that leaks nothing.
+import type { Context, Next } from 'koa';
+import { ProtocolError } from '../protocol/errors.ts';
+import { render } from './render.ts';
+
+type OidcError = Error & { statusCode?: number; status?: number; error?: string; error_description?: string; expose?: boolean };
+
+function wantsJson(ctx: Context): boolean {
+  return ctx.path.startsWith('/device/') || /\/(status|events)$/.test(ctx.path) || !ctx.accepts('html');
+}
+
+const PAGE_TITLES: Record<number, string> = {
+  400: 'This request is not valid',
+  404: 'Not found',
+  409: 'Already used',
+  410: 'This link has expired',
+};
+
+function describe(error: OidcError): { status: number; code: string; description: string; headers: Record<string, string> } {
+  if (error instanceof ProtocolError) {
+    return { status: error.status, code: error.code, description: error.message, headers: error.headers };
+  }
+  // oidc-provider's errors (SessionNotFound, InvalidRequest, …) carry their own code and status.
+  if (typeof error.error === 'string' && (error.statusCode ?? error.status)) {
+    const status = error.statusCode ?? error.status!;
+    const description = error.error === 'invalid_request' && error.error_description === 'interaction session not found'
+      ? 'This sign-in has expired or was started in another browser. Go back to the app and sign in again.'
+      : error.error_description ?? error.message;
+    return { status, code: error.error, description, headers: {} };
+  }
+  if (error.expose && (error.status ?? 500) < 500) {
+    return { status: error.status!, code: 'invalid_request', description: error.message, headers: {} };
+  }
+  return { status: 500, code: 'server_error', description: 'Something went wrong on our side.', headers: {} };
+}
+
+export async function errorHandler(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+      throw new ProtocolError(404, 'not_found', `${ctx.path} does not exist`);
+    }
+  } catch (caught) {
+    const error = caught as OidcError;
+    const { status, code, description, headers } = describe(error);
+    if (status >= 500) console.error(`[scanin] ${ctx.method} ${ctx.path}:`, error);
+    ctx.set(headers);
+    if (wantsJson(ctx)) {
+      ctx.status = status;
+      ctx.body = { error: code, error_description: description };
+      return;
+    }
+    await render(ctx, 'error', { title: PAGE_TITLES[status] ?? 'Something went wrong', message: description, code }, status);
+  }
+}

@@ -1,0 +1,18 @@
+// Pages for people: ejs views from /views, always HTML-escaped, never with inline script.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Context } from 'koa';
+
+export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+
+export function renderView(view: string, data: Record<string, unknown>): Promise<string> {
+  return ejs.renderFile(join(VIEWS_DIR, `${view}.ejs`), data, { async: true });
+}
+
+export async function render(ctx: Context, view: string, data: Record<string, unknown>, status = 200): Promise<void> {
+  const html = await renderView(view, data);
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = html;
+}

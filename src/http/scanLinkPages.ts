@@ -1,0 +1,39 @@
+// /q/:rid and /e/:eid opened in a browser instead of an authenticator: explain what they are.
+// An enrollment link (an invite sent by email, opened on a computer) shows its own QR code so the
+// phone can scan it from the screen. Neither page reveals the challenge or changes anything.
+import type Router from '@koa/router';
+import { qrSvg } from '../login/qr.ts';
+import { enrollmentUrl } from '../protocol/urls.ts';
+import type { Services } from '../services.ts';
+import { findEnrollment } from '../store/enrollments.ts';
+import { render } from './render.ts';
+
+export function mountScanLinkPages(router: Router, services: Services): void {
+  router.get('/q/:rid', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    await render(ctx, 'scan-link', {
+      title: 'Scanin sign-in code',
+      message: 'This link is a sign-in request for your Scanin authenticator. Open it with the authenticator on the phone you enrolled.',
+      svg: null,
+    });
+  });
+
+  router.get('/e/:eid', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const enrollment = await findEnrollment(services.db, ctx.params.eid!);
+    const open = enrollment && enrollment.status === 'pending' && enrollment.expires_at > services.clock();
+    if (!open) {
+      await render(ctx, 'scan-link', {
+        title: 'This enrollment link cannot be used',
+        message: 'It was already used, has expired, or never existed. Ask your administrator for a new invite.',
+        svg: null,
+      }, enrollment ? 410 : 404);
+      return;
+    }
+    await render(ctx, 'scan-link', {
+      title: 'Bind your phone to Scanin',
+      message: 'Scan this code with your Scanin authenticator. From then on you sign in by scanning, with no password.',
+      svg: await qrSvg(enrollmentUrl(services.issuer, enrollment.eid)),
+    });
+  });
+}

@@ -1,0 +1,52 @@
+// Loading the oidc-provider interaction a browser is in. The `_interaction` cookie (scoped to
+// /interaction/<uid>) is what binds the page, its event stream, its status and /complete to the
+// browser that started the login: another browser holding only the uid gets nothing.
+import type { Context } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Services } from '../services.ts';
+import { displayIp } from '../http/ip.ts';
+import type { BrowserContext } from './loginRequests.ts';
+
+export type Interaction = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
+
+export async function loadInteraction(ctx: Context, services: Services): Promise<Interaction> {
+  const interaction = await services.provider.interactionDetails(ctx.req, ctx.res);
+  if (interaction.uid !== ctx.params.uid) {
+    throw new ProtocolError(400, 'invalid_request', 'This page belongs to another sign-in. Go back to the app and sign in again.');
+  }
+  return interaction;
+}
+
+export function requireLoginPrompt(interaction: Interaction): void {
+  if (interaction.prompt.name !== 'login') {
+    throw new ProtocolError(409, 'invalid_request', 'This sign-in is no longer waiting for a QR code.');
+  }
+}
+
+export function browserContext(ctx: Context, interaction: Interaction): BrowserContext {
+  return {
+    uid: interaction.uid,
+    clientId: String(interaction.params.client_id),
+    ip: displayIp(ctx.ip),
+    userAgent: ctx.get('user-agent') || 'unknown browser',
+  };
+}
+
+/**
+ * Hands the result to oidc-provider, which answers with its own redirect. Consent merges with
+ * the login result it follows; a login or an error replaces whatever came before.
+ */
+export async function finishInteraction(ctx: Context, services: Services, result: InteractionResults): Promise<void> {
+  ctx.respond = false;
+  await services.provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: 'consent' in result });
+}
+
+/** The authorization request to start again with, for a page whose interaction has ended. */
+export function restartUrl(interaction: Interaction): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(interaction.params)) {
+    if (typeof value === 'string') params.set(key, value);
+  }
+  return `/auth?${params}`;
+}

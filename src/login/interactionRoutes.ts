@@ -1,0 +1,120 @@
+// The browser's side of a login, under /interaction/:uid (oidc-provider's interaction):
+//   GET  /interaction/:uid           the QR page (login prompt) or the consent page
+//   GET  /interaction/:uid/events    Server-Sent Events while the page waits
+//   GET  /interaction/:uid/status    the same state as JSON, for reconnects and polling
+//   GET  /interaction/:uid/complete  finishes the login the phone approved (or denied)
+//   POST /interaction/:uid/confirm   consent given
+//   POST /interaction/:uid/abort     the person cancels: the app gets access_denied
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { render } from '../http/render.ts';
+import type { Services } from '../services.ts';
+import { findAccountById } from '../store/accounts.ts';
+import { rememberConsent } from '../store/consents.ts';
+import { completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
+import { openEventStream } from './eventStream.ts';
+import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
+import { browserState, liveLoginRequest } from './loginRequests.ts';
+import { qrView } from './qrView.ts';
+
+async function clientName(services: Services, interaction: Interaction): Promise<string> {
+  const clientId = String(interaction.params.client_id);
+  const client = await services.provider.Client.find(clientId);
+  return client?.clientName ?? clientId;
+}
+
+async function showLogin(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
+  const request = await liveLoginRequest(services, browserContext(ctx, interaction));
+  const qr = await qrView(services.issuer, request);
+  ctx.set('Cache-Control', 'no-store');
+  await render(ctx, 'login', {
+    uid: interaction.uid,
+    clientName: await clientName(services, interaction),
+    url: qr.url,
+    svg: qr.svg,
+    rid: request.rid,
+    expiresAt: qr.expires_at,
+    restartUrl: restartUrl(interaction),
+  });
+}
+
+function requestedItems(interaction: Interaction): string[] {
+  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+  const labels: Record<string, string> = { openid: 'Your Scanin identity', email: 'Your email address', profile: 'Your name' };
+  const scopes = (details.missingOIDCScope ?? []).map((scope) => labels[scope] ?? `Access: ${scope}`);
+  const claims = (details.missingOIDCClaims ?? []).filter((claim) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(claim));
+  return [...scopes, ...claims.map((claim) => `The claim “${claim}”`)];
+}
+
+async function showConsent(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
+  const account = await findAccountById(services.db, interaction.session!.accountId);
+  await render(ctx, 'consent', {
+    uid: interaction.uid,
+    clientName: await clientName(services, interaction),
+    accountEmail: account?.email ?? 'unknown',
+    requested: requestedItems(interaction),
+  });
+}
+
+export function mountInteractionRoutes(router: Router, services: Services): void {
+  const { db, clock, provider } = services;
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const interaction = await loadInteraction(ctx, services);
+    if (interaction.prompt.name === 'consent') return showConsent(ctx, services, interaction);
+    requireLoginPrompt(interaction);
+    await showLogin(ctx, services, interaction);
+  });
+
+  router.get('/interaction/:uid/events', async (ctx) => {
+    const interaction = await loadInteraction(ctx, services);
+    requireLoginPrompt(interaction);
+    const shownRid = typeof ctx.query.rid === 'string' ? ctx.query.rid : undefined;
+    await openEventStream(ctx, services, browserContext(ctx, interaction), interaction.exp, shownRid);
+  });
+
+  router.get('/interaction/:uid/status', async (ctx) => {
+    const interaction = await loadInteraction(ctx, services);
+    requireLoginPrompt(interaction);
+    const request = await liveLoginRequest(services, browserContext(ctx, interaction));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { ...browserState(request, clock()), qr: { rid: request.rid, ...(await qrView(services.issuer, request)) } };
+  });
+
+  router.get('/interaction/:uid/complete', async (ctx) => {
+    const interaction = await loadInteraction(ctx, services);
+    requireLoginPrompt(interaction);
+    const request = await latestLoginRequest(db, interaction.uid);
+    if (request?.status === 'denied') {
+      return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The sign-in was denied on the phone.' });
+    }
+    // Exactly one completion per approval: a second tab or a replayed /complete finds it used.
+    if (request?.status !== 'approved' || !(await completeLoginRequest(db, request.rid))) {
+      return ctx.redirect(`/interaction/${interaction.uid}`);
+    }
+    await finishInteraction(ctx, services, {
+      login: { accountId: request.account_id!, amr: ['pop'], remember: true },
+    });
+  });
+
+  router.post('/interaction/:uid/confirm', async (ctx) => {
+    const interaction = await loadInteraction(ctx, services);
+    if (interaction.prompt.name !== 'consent') return ctx.redirect(`/interaction/${interaction.uid}`);
+    const accountId = interaction.session!.accountId;
+    const clientId = String(interaction.params.client_id);
+    const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+    const grant = interaction.grantId ? (await provider.Grant.find(interaction.grantId))! : new provider.Grant({ accountId, clientId });
+    const scope = details.missingOIDCScope ?? [];
+    const claims = details.missingOIDCClaims ?? [];
+    if (scope.length) grant.addOIDCScope(scope.join(' '));
+    if (claims.length) grant.addOIDCClaims(claims);
+    const grantId = await grant.save();
+    await rememberConsent(db, accountId, clientId, { scope, claims }, clock());
+    await finishInteraction(ctx, services, { consent: { grantId } });
+  });
+
+  router.post('/interaction/:uid/abort', async (ctx) => {
+    await loadInteraction(ctx, services);
+    await finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+  });
+}

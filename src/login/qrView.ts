@@ -1,0 +1,11 @@
+// What a page or event needs to show one login request's QR code.
+import { loginUrl } from '../protocol/urls.ts';
+import type { LoginRequest } from '../store/loginRequests.ts';
+import { qrSvg } from './qr.ts';
+
+export type QrView = { url: string; svg: string; expires_at: number };
+
+export async function qrView(issuer: string, request: LoginRequest): Promise<QrView> {
+  const url = loginUrl(issuer, request.rid);
+  return { url, svg: await qrSvg(url), expires_at: request.expires_at };
+}

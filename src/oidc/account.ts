@@ -1,0 +1,17 @@
+// The bridge from oidc-provider to Scanin's accounts: which claims a `sub` has.
+import type { Account as OidcAccount, KoaContextWithOIDC } from 'oidc-provider';
+import { findAccountById } from '../store/accounts.ts';
+import type { Db } from '../store/db.ts';
+
+export function accountFinder(db: Db) {
+  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<OidcAccount | undefined> => {
+    const account = await findAccountById(db, sub);
+    if (!account) return undefined;
+    return {
+      accountId: account.id,
+      async claims() {
+        return { sub: account.id, email: account.email, name: account.name };
+      },
+    };
+  };
+}

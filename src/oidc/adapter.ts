@@ -1,0 +1,76 @@
+// oidc-provider's storage: every model (Session, Grant, AuthorizationCode, AccessToken,
+// Interaction, …) in one table keyed by (model, id), with the lookups the engine needs and an
+// expiry that `find` honours even before the sweeper has removed the row.
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../store/db.ts';
+
+type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
+
+export function knexAdapterFactory(db: Db, clock: Clock) {
+  return class KnexAdapter implements Adapter {
+    readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    private rows() {
+      return db('oidc_payloads').where('model', this.model);
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const row = {
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        uid: payload.uid ?? null,
+        user_code: payload.userCode ?? null,
+        expires_at: expiresIn ? clock() + expiresIn : null,
+        consumed_at: null,
+      };
+      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
+    }
+
+    private async findWhere(column: string, value: string): Promise<AdapterPayload | undefined> {
+      const row = (await this.rows()
+        .where(column, value)
+        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', clock()))
+        .first('payload', 'expires_at', 'consumed_at')) as Row | undefined;
+      if (!row) return undefined;
+      const payload = JSON.parse(row.payload) as AdapterPayload;
+      return row.consumed_at ? { ...payload, consumed: row.consumed_at } : payload;
+    }
+
+    find(id: string) {
+      return this.findWhere('id', id);
+    }
+
+    findByUid(uid: string) {
+      return this.findWhere('uid', uid);
+    }
+
+    findByUserCode(userCode: string) {
+      return this.findWhere('user_code', userCode);
+    }
+
+    async consume(id: string): Promise<void> {
+      await this.rows().where('id', id).update({ consumed_at: clock() });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await this.rows().where('id', id).delete();
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      // A grant's tokens live under several models; revoking the grant removes them all.
+      await db('oidc_payloads').where('grant_id', grantId).delete();
+    }
+  };
+}
+
+/** Deletes expired payloads; returns how many. Run on a schedule by the server. */
+export async function sweepExpiredPayloads(db: Db, clock: Clock): Promise<number> {
+  return db('oidc_payloads').where('expires_at', '<=', clock()).delete();
+}

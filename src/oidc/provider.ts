@@ -1,0 +1,115 @@
+// The OpenID Connect engine (oidc-provider) configured for Scanin: our storage, our accounts,
+// persisted keys and cookie secrets, our interaction pages, consent skipped for first-party
+// clients and remembered per person and client for the others.
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JsonWebKey } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/env.ts';
+import { findConsent } from '../store/consents.ts';
+import type { Db } from '../store/db.ts';
+import { accountFinder } from './account.ts';
+import { knexAdapterFactory } from './adapter.ts';
+import { SCANIN_CLIENT_FIELDS } from './clients.ts';
+import { renderOidcError } from './renderError.ts';
+
+export type ProviderInputs = {
+  config: Config;
+  issuer: string;
+  db: Db;
+  clock: Clock;
+  clients: ClientMetadata[];
+  signingKeys: JsonWebKey[];
+  cookieKeys: string[];
+};
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * The grant a login may reuse: the one this session already has for the client; else, for a
+ * first-party client, one covering what it asks; else one rebuilt from remembered consent.
+ * Whatever the grant lacks, oidc-provider's consent prompt then asks for.
+ */
+function grantLoader(db: Db) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { Grant } = ctx.oidc.provider;
+    const client = ctx.oidc.client!;
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(client.clientId);
+    if (grantId) return Grant.find(grantId);
+    const accountId = ctx.oidc.session!.accountId;
+    if (!accountId) return undefined;
+    const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
+    const consent = firstParty
+      ? { scope: [...ctx.oidc.requestParamScopes], claims: [...ctx.oidc.requestParamClaims] }
+      : await findConsent(db, accountId, client.clientId);
+    if (!consent) return undefined;
+    const grant = new Grant({ accountId, clientId: client.clientId });
+    grant.addOIDCScope(consent.scope.join(' '));
+    if (consent.claims.length) grant.addOIDCClaims(consent.claims);
+    await grant.save();
+    return grant;
+  };
+}
+
+export function createProvider(inputs: ProviderInputs): Provider {
+  const { config, issuer, db, clock } = inputs;
+  const configuration: Configuration = {
+    adapter: knexAdapterFactory(db, clock),
+    clients: inputs.clients,
+    findAccount: accountFinder(db),
+    jwks: { keys: inputs.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: inputs.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
+      openid: ['sub'],
+      email: ['email'],
+      profile: ['name'],
+    },
+    // Relying parties get email and name in the ID token itself, not only from userinfo.
+    conformIdTokenClaims: false,
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      require_auth_time: true,
+    },
+    extraClientMetadata: {
+      properties: SCANIN_CLIENT_FIELDS,
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('first_party must be true or false');
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: grantLoader(db),
+    renderError: renderOidcError,
+    ttl: {
+      AccessToken: 60 * 60,
+      AuthorizationCode: 60,
+      BackchannelAuthenticationRequest: 10 * 60,
+      ClientCredentials: 10 * 60,
+      DeviceCode: 10 * 60,
+      Grant: 14 * DAY,
+      IdToken: 60 * 60,
+      Interaction: config.interactionTtl,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

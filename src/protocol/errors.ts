@@ -1,0 +1,25 @@
+// The device protocol's errors: each carries its code and HTTP status, and the outer layer
+// renders it as {"error", "error_description"}. No route formats an error response itself.
+export class ProtocolError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, description: string, headers: Record<string, string> = {}) {
+    super(description);
+    this.name = 'ProtocolError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export const invalidRequest = (why: string) => new ProtocolError(400, 'invalid_request', why);
+export const wrongNumber = () => new ProtocolError(400, 'wrong_number', 'the number chosen is not the one the browser shows; this login request is now denied');
+export const invalidAssertion = (why: string) => new ProtocolError(401, 'invalid_assertion', why);
+export const unknownDevice = (kid: string) => new ProtocolError(401, 'unknown_device', `no device with kid ${JSON.stringify(kid)} is enrolled`);
+export const deviceRevoked = () => new ProtocolError(403, 'device_revoked', 'this device was revoked');
+export const notFound = (what: string) => new ProtocolError(404, 'not_found', `${what} does not exist`);
+export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already_answered', `${what} was already answered`);
+export const expired = (what: string) => new ProtocolError(410, 'expired', `${what} has expired`);
+export const payloadTooLarge = (limit: number) => new ProtocolError(413, 'payload_too_large', `the body must be at most ${limit} bytes`);

@@ -1,0 +1,15 @@
+// What request handlers share: built once at start, passed down explicitly (no globals).
+import type Provider from 'oidc-provider';
+import type { Clock } from './clock.ts';
+import type { Config } from './config/env.ts';
+import type { EventBus } from './events/bus.ts';
+import type { Db } from './store/db.ts';
+
+export type Services = {
+  config: Config;
+  issuer: string;
+  db: Db;
+  clock: Clock;
+  bus: EventBus;
+  provider: Provider;
+};

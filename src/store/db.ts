@@ -1,0 +1,39 @@
+// The one way to reach the database: a knex instance for SQLite (embedded default) or PostgreSQL.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/env.ts';
+
+export type Db = Knex;
+
+export function openDatabase(config: DatabaseConfig): Db {
+  if (config.client === 'postgres') {
+    // Times are stored as bigint seconds; pg returns int8 as strings unless told otherwise.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+    return knex({ client: 'pg', connection: config.connectionString, pool: { min: 0, max: 10 } });
+  }
+  if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+  return knex({
+    client: 'sqlite3',
+    connection: { filename: config.filename },
+    useNullAsDefault: true,
+    // One connection: SQLite serialises writers anyway, and a single connection makes every
+    // conditional update atomic with respect to the others without SQLITE_BUSY retries.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+        // WAL keeps readers unblocked by the writer; the busy timeout covers a second process
+        // (the CLI) writing while the server runs.
+        conn.run('PRAGMA journal_mode = WAL', (err) => {
+          if (err) return done(err, conn);
+          conn.run('PRAGMA busy_timeout = 5000', (err2) => {
+            if (err2) return done(err2, conn);
+            conn.run('PRAGMA foreign_keys = ON', (err3) => done(err3, conn));
+          });
+        });
+      },
+    },
+  });
+}

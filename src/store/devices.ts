@@ -1,0 +1,47 @@
+// Devices bound to accounts. The server keeps the public key only.
+import type { DeviceAlg, DevicePublicJwk } from '../protocol/jwk.ts';
+import type { Db } from './db.ts';
+
+export type DeviceStatus = 'active' | 'pending_confirmation' | 'revoked';
+
+export type Device = {
+  id: string;
+  account_id: string;
+  name: string;
+  alg: DeviceAlg;
+  public_jwk: DevicePublicJwk;
+  status: DeviceStatus;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+};
+
+type DeviceRow = Omit<Device, 'public_jwk'> & { public_jwk: string };
+
+function fromRow(row: DeviceRow): Device {
+  return { ...row, public_jwk: JSON.parse(row.public_jwk) as DevicePublicJwk };
+}
+
+export async function findDevice(db: Db, id: string): Promise<Device | undefined> {
+  const row = (await db('devices').where({ id }).first()) as DeviceRow | undefined;
+  return row && fromRow(row);
+}
+
+export async function listDevices(db: Db, accountId: string): Promise<Device[]> {
+  const rows = (await db('devices').where({ account_id: accountId }).orderBy('created_at')) as DeviceRow[];
+  return rows.map(fromRow);
+}
+
+export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'revoked_at'>): Promise<void> {
+  await db('devices').insert({ ...device, public_jwk: JSON.stringify(device.public_jwk) });
+}
+
+export async function touchDevice(db: Db, id: string, at: number): Promise<void> {
+  await db('devices').where({ id }).update({ last_used_at: at });
+}
+
+/** Revokes a device for good; returns false when there is no such live device. */
+export async function revokeDevice(db: Db, id: string, at: number): Promise<boolean> {
+  const changed = await db('devices').where({ id }).whereNot({ status: 'revoked' }).update({ status: 'revoked', revoked_at: at });
+  return changed === 1;
+}

@@ -1,0 +1,76 @@
+// Login requests: one QR code's worth of a login interaction. An interaction has a sequence of
+// them (generation 1, 2, …) as shown codes expire and are replaced; the newest is the live one.
+// Every state change is one conditional UPDATE, so concurrent answers cannot both win.
+import type { Db } from './db.ts';
+
+export type LoginStatus = 'pending' | 'scanned' | 'approved' | 'denied' | 'completed';
+
+export type LoginRequest = {
+  rid: string;
+  uid: string;
+  generation: number;
+  challenge: string;
+  client_id: string;
+  browser_ip: string;
+  user_agent: string;
+  match_number: string | null;
+  number_choices: string | null;
+  status: LoginStatus;
+  device_id: string | null;
+  account_id: string | null;
+  created_at: number;
+  expires_at: number;
+  answered_at: number | null;
+};
+
+const OPEN: LoginStatus[] = ['pending', 'scanned'];
+
+export async function findLoginRequest(db: Db, rid: string): Promise<LoginRequest | undefined> {
+  return db('login_requests').where({ rid }).first();
+}
+
+/** The newest request of an interaction. */
+export async function latestLoginRequest(db: Db, uid: string): Promise<LoginRequest | undefined> {
+  return db('login_requests').where({ uid }).orderBy('generation', 'desc').first();
+}
+
+/**
+ * Inserts `request` unless another instance already made this generation for the interaction;
+ * either way returns the newest request, so racing creators agree on one.
+ */
+export async function insertLoginRequest(db: Db, request: LoginRequest): Promise<LoginRequest> {
+  await db('login_requests').insert(request).onConflict(['uid', 'generation']).ignore();
+  return (await latestLoginRequest(db, request.uid))!;
+}
+
+/** pending → scanned, while the request is open; false when it was not pending. */
+export async function markScanned(db: Db, rid: string, now: number): Promise<boolean> {
+  const changed = await db('login_requests').where({ rid, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'scanned' });
+  return changed === 1;
+}
+
+/** pending|scanned → approved|denied, only while open: of concurrent answers exactly one wins. */
+export async function answerLoginRequest(
+  db: Db,
+  rid: string,
+  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null },
+  now: number,
+): Promise<boolean> {
+  const changed = await db('login_requests')
+    .where({ rid })
+    .whereIn('status', OPEN)
+    .andWhere('expires_at', '>', now)
+    .update({ ...answer, answered_at: now });
+  return changed === 1;
+}
+
+/** approved → completed: an approval finishes exactly one login. */
+export async function completeLoginRequest(db: Db, rid: string): Promise<boolean> {
+  const changed = await db('login_requests').where({ rid, status: 'approved' }).update({ status: 'completed' });
+  return changed === 1;
+}
+
+/** Removes requests whose interaction can no longer use them. */
+export async function sweepLoginRequests(db: Db, before: number): Promise<number> {
+  return db('login_requests').where('expires_at', '<=', before).delete();
+}

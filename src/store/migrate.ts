@@ -1,0 +1,29 @@
+// Runs the migrations in /migrations. Each file exports `up` and `down`; knex records what ran,
+// so starting any number of times (or instances) applies each migration once.
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import type { Db } from './db.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+type Migration = { up: (db: Knex) => Promise<void>; down: (db: Knex) => Promise<void> };
+
+const source: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const files = await readdir(MIGRATIONS_DIR);
+    return files.filter((file) => /^\d+_[\w-]+\.ts$/.test(file)).sort();
+  },
+  getMigrationName(file) {
+    return file.replace(/\.ts$/, '');
+  },
+  async getMigration(file) {
+    return (await import(pathToFileURL(MIGRATIONS_DIR + file).href)) as Migration;
+  },
+};
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function migrate(db: Db): Promise<string[]> {
+  const [, names] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return names;
+}

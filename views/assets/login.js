@@ -1,0 +1,102 @@
+// The QR login page. It reads the state first (so a reload or a reconnect misses nothing), then
+// listens on the Server-Sent Events stream; where EventSource is missing it polls the status.
+(function () {
+  'use strict';
+  var root = document.getElementById('login');
+  if (!root) return;
+  var statusUrl = root.getAttribute('data-status-url');
+  var eventsUrl = root.getAttribute('data-events-url');
+  var qrBox = document.getElementById('qr');
+  var qrLink = document.getElementById('qr-link');
+  var statusText = document.getElementById('status');
+  var numberBox = document.getElementById('number-box');
+  var numberText = document.getElementById('number');
+  var restart = document.getElementById('restart');
+  var shownRid = null;
+  var source = null;
+  var finished = false;
+
+  function say(text) { statusText.textContent = text; }
+
+  function showQr(qr) {
+    if (qr.rid) shownRid = qr.rid;
+    // The SVG comes from our own server, made by the qrcode library from a URL we chose.
+    qrBox.innerHTML = qr.svg;
+    qrBox.classList.remove('faded');
+    qrLink.setAttribute('href', qr.url);
+    numberBox.classList.add('hidden');
+    say('Waiting for your phone…');
+  }
+
+  function finish() {
+    finished = true;
+    if (source) source.close();
+  }
+
+  var handlers = {
+    scanned: function (data) {
+      qrBox.classList.add('faded');
+      if (data.number) {
+        numberText.textContent = data.number;
+        numberBox.classList.remove('hidden');
+      }
+      say('Scanned. Confirm on your phone.');
+    },
+    approved: function (data) {
+      finish();
+      say('Approved. Signing you in…');
+      window.location.assign(data.complete_url);
+    },
+    denied: function () {
+      finish();
+      say('Denied on your phone.');
+      window.location.assign(statusUrl.replace(/status$/, 'complete'));
+    },
+    qr: function (data) { showQr(data); },
+    expired: function () {
+      finish();
+      qrBox.classList.add('faded');
+      say('This sign-in has expired.');
+      restart.classList.remove('hidden');
+    }
+  };
+
+  function applyStatus(state) {
+    if (state.qr && state.qr.rid !== shownRid && (state.status === 'pending' || state.status === 'scanned')) showQr(state.qr);
+    if (state.status === 'scanned') handlers.scanned({ number: state.number });
+    else if (state.status === 'approved') handlers.approved({ complete_url: state.complete_url });
+    else if (state.status === 'denied') handlers.denied({});
+  }
+
+  function readStatus() {
+    return fetch(statusUrl, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (response) {
+        if (response.status === 400 || response.status === 404 || response.status === 409) { handlers.expired({}); return null; }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (state) { if (state && !finished) applyStatus(state); })
+      .catch(function () { /* the stream or the next poll will try again */ });
+  }
+
+  function listen() {
+    if (finished) return;
+    source = new EventSource(eventsUrl + '?rid=' + encodeURIComponent(shownRid || ''));
+    Object.keys(handlers).forEach(function (type) {
+      source.addEventListener(type, function (event) { handlers[type](JSON.parse(event.data)); });
+    });
+    source.addEventListener('error', function () {
+      // EventSource reconnects by itself; read the state so nothing said meanwhile is lost.
+      if (!finished) readStatus();
+    });
+  }
+
+  function poll() {
+    if (finished) return;
+    readStatus().then(function () { setTimeout(poll, 2000); });
+  }
+
+  readStatus().then(function () {
+    if (typeof window.EventSource === 'function') listen();
+    else setTimeout(poll, 2000);
+  });
+})();
