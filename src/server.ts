@@ -35,6 +35,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
+export function defaultIssuer(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
+}
+
 export async function sweep(services: Services): Promise<void> {
   const now = services.clock();
   await sweepExpiredPayloads(services.db, services.clock);
@@ -50,7 +56,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
     await migrate(db);
     const [signingKeys, cookieKeys] = [await loadSigningKeys(db), await loadCookieKeys(db, config.cookieKeys)];
     const port = await listen(server, config.port, config.host);
-    const issuer = config.issuer ?? `http://localhost:${port}`;
+    const issuer = config.issuer ?? defaultIssuer(config.host, port);
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
     await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
     const services: Services = { config, issuer, db, clock, bus: new InProcessBus(), provider };

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../config/env.ts';
 import { systemClock } from '../clock.ts';
 import { createEnrollment } from '../enrollment/enrollments.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
-import { startScanin } from '../server.ts';
+import { defaultIssuer, startScanin } from '../server.ts';
 import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
 import { openDatabase, type Db } from '../store/db.ts';
 import { listDevices, revokeDevice } from '../store/devices.ts';
@@ -34,7 +34,7 @@ async function withDatabase<T>(task: (db: Db, config: Config) => Promise<T>): Pr
 }
 
 function issuerOf(config: Config): string {
-  return config.issuer ?? `http://localhost:${config.port}`;
+  return config.issuer ?? defaultIssuer(config.host, config.port);
 }
 
 function formatTime(seconds: number | null): string {

@@ -64,11 +64,12 @@ export function createProvider(inputs: ProviderInputs): Provider {
     },
     claims: {
       acr: null,
-      amr: null,
       auth_time: null,
       sid: null,
       iss: null,
-      openid: ['sub'],
+      // amr reaches the ID token only when a scope carries it: every login here is proof of
+      // possession of a device key, so `openid` does.
+      openid: ['sub', 'amr'],
       email: ['email'],
       profile: ['name'],
     },

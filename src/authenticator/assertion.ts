@@ -1,0 +1,42 @@
+// Device assertions: compact JWS (RFC 7515) signed with the device key.
+// `signAssertion` signs whatever header and payload it is given, so tests can also forge the
+// assertions the server must refuse (another typ or alg, a stranger's kid, a stale iat).
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import type { DeviceKey } from './keys.ts';
+
+export const ASSERTION_TYP = 'scanin+jwt';
+
+/** The header of every assertion after enrollment: the server finds the key by `kid`. */
+export function deviceHeader(key: DeviceKey): Record<string, unknown> {
+  return { alg: key.alg, typ: ASSERTION_TYP, kid: key.deviceId };
+}
+
+/** The header at enrollment, when the server does not know the key yet and reads it from `jwk`. */
+export function enrollmentHeader(key: DeviceKey): Record<string, unknown> {
+  return { alg: key.alg, typ: ASSERTION_TYP, jwk: key.publicJwk };
+}
+
+function base64urlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+function sign(key: DeviceKey, data: Uint8Array): Uint8Array {
+  if (key.alg === 'ES256') {
+    // RFC 7518 §3.4: ECDSA over SHA-256 of the signing input, as the 64 bytes r || s.
+    // Spelled out although they are noble's defaults, because a JWS depends on each of them.
+    return p256.sign(data, key.privateKey, { prehash: true, format: 'compact' });
+  }
+  // RFC 8037 §3.1: Ed25519 over the signing input itself, 64 bytes.
+  return ed25519.sign(data, key.privateKey);
+}
+
+/**
+ * `base64url(header) . base64url(payload) . base64url(signature)`, the signature made with
+ * `key` whatever `header.alg` says.
+ */
+export function signAssertion(key: DeviceKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+  const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
+  const signature = sign(key, Buffer.from(signingInput, 'ascii'));
+  return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
+}

@@ -1,0 +1,301 @@
+// The reference device: what a phone app does after scanning a Scanin QR code, step by step in
+// the words of docs/protocol.md. Each public method is one thing a user does on the phone.
+import { hostname } from 'node:os';
+import type { DeviceAlg } from '../protocol/jwk.ts';
+import { parseScaninUrl, type ScaninUrl } from '../protocol/urls.ts';
+import { deviceHeader, enrollmentHeader, signAssertion } from './assertion.ts';
+import { generateDeviceKey, importDeviceKey } from './keys.ts';
+import { loadDevices, saveDevices, type StoredDevice } from './keystore.ts';
+
+export type AuthenticatorOptions = {
+  keysFile: string;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch, like Date.now. */
+  now?: () => number;
+};
+
+export type Account = { email: string; name: string };
+
+/** `GET /device/v1/enrollments/{eid}`. */
+export type Enrollment = {
+  eid: string;
+  act: 'enroll';
+  kind: string;
+  challenge: string;
+  issuer: string;
+  account: Account;
+  expires_at: number;
+};
+
+/** `GET /device/v1/requests/{rid}`. */
+export type LoginRequest = {
+  rid: string;
+  act: 'login';
+  challenge: string;
+  issuer: string;
+  client: { client_id: string; name: string };
+  browser: { ip: string; user_agent: string };
+  expires_at: number;
+  /** Present when number matching is on: three 2-digit numbers, the browser shows one. */
+  number_choices?: string[];
+};
+
+export type EnrollOptions = { deviceName?: string; alg?: DeviceAlg };
+export type EnrollResult = { device_id: string; sub: string; status: string; issuer: string; account: Account };
+
+export type Decision = 'approve' | 'deny';
+export type AnswerOptions = {
+  /** The number the browser shows; required to approve when the request has number_choices. */
+  number?: string;
+  /** Which enrolled device answers; by default the first one enrolled at the request's issuer. */
+  deviceId?: string;
+};
+export type AnswerResult = { status: string; request: LoginRequest };
+
+export type DeviceSummary = Omit<StoredDevice, 'private_key'>;
+
+/** The server said no, in the protocol's words: `{"error", "error_description"}`. */
+export class DeviceApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(`${error}: ${description} (HTTP ${status})`);
+    this.name = 'DeviceApiError';
+  }
+}
+
+// --- checking what the server sent: it is input from the network like any other ---
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: expected an object`);
+  return value as Json;
+}
+
+function string(parent: Json, field: string, where: string): string {
+  const value = parent[field];
+  if (typeof value !== 'string') throw new Error(`${where}.${field}: expected a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function number(parent: Json, field: string, where: string): number {
+  const value = parent[field];
+  if (typeof value !== 'number') throw new Error(`${where}.${field}: expected a number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function expectSame(what: string, expected: string, got: string): void {
+  if (expected !== got) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+}
+
+function parseEnrollment(body: unknown, url: ScaninUrl): Enrollment {
+  const json = object(body, 'enrollment');
+  const account = object(json.account, 'enrollment.account');
+  const enrollment: Enrollment = {
+    eid: string(json, 'eid', 'enrollment'),
+    act: 'enroll',
+    kind: string(json, 'kind', 'enrollment'),
+    challenge: string(json, 'challenge', 'enrollment'),
+    issuer: string(json, 'issuer', 'enrollment'),
+    account: { email: string(account, 'email', 'enrollment.account'), name: string(account, 'name', 'enrollment.account') },
+    expires_at: number(json, 'expires_at', 'enrollment'),
+  };
+  expectSame('enrollment.act', 'enroll', string(json, 'act', 'enrollment'));
+  expectSame('enrollment.eid', url.id, enrollment.eid);
+  // The QR code decides whom the device trusts: a server answering for another issuer would
+  // bind the key to an account somewhere the user never looked.
+  expectSame('enrollment.issuer (from the scanned URL)', url.issuer, enrollment.issuer);
+  return enrollment;
+}
+
+function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
+  const json = object(body, 'request');
+  const client = object(json.client, 'request.client');
+  const browser = object(json.browser, 'request.browser');
+  const request: LoginRequest = {
+    rid: string(json, 'rid', 'request'),
+    act: 'login',
+    challenge: string(json, 'challenge', 'request'),
+    issuer: string(json, 'issuer', 'request'),
+    client: { client_id: string(client, 'client_id', 'request.client'), name: string(client, 'name', 'request.client') },
+    browser: { ip: string(browser, 'ip', 'request.browser'), user_agent: string(browser, 'user_agent', 'request.browser') },
+    expires_at: number(json, 'expires_at', 'request'),
+  };
+  expectSame('request.act', 'login', string(json, 'act', 'request'));
+  expectSame('request.rid', url.id, request.rid);
+  expectSame('request.issuer (from the scanned URL)', url.issuer, request.issuer);
+  if (json.number_choices !== undefined) {
+    const choices = json.number_choices;
+    if (!Array.isArray(choices) || choices.length !== 3 || !choices.every((choice) => typeof choice === 'string')) {
+      throw new Error(`request.number_choices: expected three strings, got ${JSON.stringify(choices)}`);
+    }
+    request.number_choices = choices;
+  }
+  return request;
+}
+
+const KIND_NAMES = { login: 'a login request', enroll: 'an enrollment' } as const;
+
+function parseUrl(text: string, kind: ScaninUrl['kind']): ScaninUrl {
+  const url = parseScaninUrl(text);
+  const example = kind === 'login' ? 'https://id.example.com/q/<rid>' : 'https://id.example.com/e/<eid>';
+  if (!url) throw new Error(`not a Scanin URL: ${JSON.stringify(text)} (expected ${example})`);
+  if (url.kind !== kind) throw new Error(`expected ${KIND_NAMES[kind]} URL like ${example}, got ${KIND_NAMES[url.kind]} URL`);
+  return url;
+}
+
+export class Authenticator {
+  readonly keysFile: string;
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+
+  constructor(options: AuthenticatorOptions) {
+    this.keysFile = options.keysFile;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Scans an enrollment QR code: makes a key pair, proves it to the server, keeps it. */
+  async enroll(urlText: string, options: EnrollOptions = {}): Promise<EnrollResult> {
+    const url = parseUrl(urlText, 'enroll');
+    const path = `${url.issuer}/device/v1/enrollments/${encodeURIComponent(url.id)}`;
+    const enrollment = parseEnrollment(await this.call('GET', path), url);
+    const key = generateDeviceKey(options.alg ?? 'ES256');
+    const deviceName = options.deviceName ?? `scanin-device on ${hostname()}`;
+    const assertion = signAssertion(key, enrollmentHeader(key), {
+      aud: url.issuer,
+      iat: this.nowSeconds(),
+      act: 'enroll',
+      eid: enrollment.eid,
+      chal: enrollment.challenge,
+      device_name: deviceName,
+    });
+    const answer = object(await this.call('POST', path, { assertion }), 'enrollment answer');
+    const result: EnrollResult = {
+      device_id: string(answer, 'device_id', 'enrollment answer'),
+      sub: string(answer, 'sub', 'enrollment answer'),
+      status: string(answer, 'status', 'enrollment answer'),
+      issuer: url.issuer,
+      account: enrollment.account,
+    };
+    // Both sides compute the thumbprint; a mismatch means the server bound some other key.
+    expectSame('enrollment answer.device_id', key.deviceId, result.device_id);
+    const devices = await loadDevices(this.keysFile);
+    devices.push({
+      device_id: key.deviceId,
+      issuer: url.issuer,
+      sub: result.sub,
+      email: enrollment.account.email,
+      name: enrollment.account.name,
+      device_name: deviceName,
+      alg: key.alg,
+      private_key: Buffer.from(key.privateKey).toString('base64url'),
+      public_jwk: key.publicJwk,
+      enrolled_at: this.nowSeconds(),
+    });
+    await saveDevices(this.keysFile, devices);
+    return result;
+  }
+
+  /** Scans a login QR code: who is asking, from which browser. The server marks it scanned. */
+  async fetchLoginRequest(urlText: string): Promise<LoginRequest> {
+    const url = parseUrl(urlText, 'login');
+    return parseLoginRequest(await this.call('GET', this.requestPath(url.issuer, url.id)), url);
+  }
+
+  /** Scans a login QR code and answers it at once. */
+  async answer(urlText: string, decision: Decision, options: AnswerOptions = {}): Promise<AnswerResult> {
+    return this.answerRequest(await this.fetchLoginRequest(urlText), decision, options);
+  }
+
+  /** Answers a request already fetched, e.g. after showing it to the user. */
+  async answerRequest(request: LoginRequest, decision: Decision, options: AnswerOptions = {}): Promise<AnswerResult> {
+    const device = await this.deviceFor(request.issuer, options.deviceId);
+    const num = chooseNumber(request, decision, options.number);
+    const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
+    const assertion = signAssertion(key, deviceHeader(key), {
+      aud: request.issuer,
+      iat: this.nowSeconds(),
+      act: 'login',
+      rid: request.rid,
+      chal: request.challenge,
+      decision,
+      ...(num === undefined ? {} : { num }),
+    });
+    const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), { assertion }), 'answer');
+    return { status: string(answer, 'status', 'answer'), request };
+  }
+
+  /** The enrolled devices, without their private keys. */
+  async list(): Promise<DeviceSummary[]> {
+    const devices = await loadDevices(this.keysFile);
+    return devices.map(({ private_key: _secret, ...summary }) => summary);
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  private requestPath(issuer: string, rid: string): string {
+    return `${issuer}/device/v1/requests/${encodeURIComponent(rid)}`;
+  }
+
+  private async deviceFor(issuer: string, deviceId: string | undefined): Promise<StoredDevice> {
+    const devices = await loadDevices(this.keysFile);
+    if (deviceId !== undefined) {
+      const device = devices.find((candidate) => candidate.device_id === deviceId);
+      if (!device) throw new Error(`no device ${deviceId} in ${this.keysFile}`);
+      expectSame(`issuer of device ${deviceId}`, issuer, device.issuer);
+      return device;
+    }
+    const device = devices.find((candidate) => candidate.issuer === issuer);
+    if (!device) throw new Error(`no device enrolled at ${issuer} in ${this.keysFile}: enroll one first`);
+    return device;
+  }
+
+  /** One JSON exchange with the device API; protocol errors become DeviceApiError. */
+  private async call(method: 'GET' | 'POST', url: string, body?: Json): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; what went wrong (ECONNREFUSED, a bad certificate) is the cause.
+      const { message, cause } = error as Error & { cause?: Error };
+      throw new Error(`${method} ${url}: cannot reach the server (${cause?.message ?? message})`);
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${method} ${url}: HTTP ${response.status}, expected a JSON body, got ${JSON.stringify(text.slice(0, 200))}`);
+    }
+    if (response.ok) return json;
+    const error = json as { error?: unknown; error_description?: unknown } | null;
+    if (typeof error?.error !== 'string') throw new Error(`${method} ${url}: HTTP ${response.status} without a protocol error: ${text.slice(0, 200)}`);
+    throw new DeviceApiError(response.status, error.error, typeof error.error_description === 'string' ? error.error_description : '');
+  }
+}
+
+/**
+ * The `num` to sign. Approving a request that shows a number takes the number the user read
+ * off the browser, and it must be one of the three offered: a phone can only tap one of those,
+ * and a wrong one ends the request for good. Denying needs none.
+ */
+function chooseNumber(request: LoginRequest, decision: Decision, picked: string | undefined): string | undefined {
+  const choices = request.number_choices;
+  if (!choices) return undefined;
+  if (picked === undefined) {
+    if (decision === 'deny') return undefined;
+    throw new Error(`this request asks which number the browser shows: one of ${choices.join(', ')}`);
+  }
+  if (!choices.includes(picked)) throw new Error(`number ${JSON.stringify(picked)} is not one of the choices ${choices.join(', ')}`);
+  return picked;
+}

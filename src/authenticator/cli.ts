@@ -1,0 +1,211 @@
+// `scanin-device`: the reference authenticator on the command line, a phone for tests, scripts
+// and terminals. Exit codes: 0 done, 1 failed (the server's error code on stderr), 2 bad usage.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEVICE_ALGS, type DeviceAlg } from '../protocol/jwk.ts';
+import { Authenticator, type Decision, type LoginRequest } from './authenticator.ts';
+
+export type CliIo = {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  /** Asks the user; `null` when there is nobody to ask (not a terminal), or on end of input. */
+  ask: ((question: string) => Promise<string | null>) | null;
+  fetch?: typeof fetch;
+  now?: () => number;
+};
+
+const USAGE = `Usage: scanin-device [--keys FILE] <command> [options]
+
+The reference Scanin authenticator: does what a phone does after scanning a QR code.
+
+Commands:
+  enroll <url> [--name NAME] [--alg ES256|EdDSA]   enroll a new device key from {issuer}/e/{eid}
+  approve <url> [--number NN]                       approve the login request {issuer}/q/{rid}
+  deny <url>                                        deny the login request {issuer}/q/{rid}
+  list                                              show the enrolled devices
+
+Options:
+  --keys FILE   the key store (default: $SCANIN_DEVICE_KEYS, else ~/.scanin-device.json)
+  -h, --help    show this help, or one command's: scanin-device <command> --help`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = { keys: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+
+type Command = { usage: string; options: Options; positionals: string[] };
+
+const COMMANDS: Record<string, Command> = {
+  enroll: {
+    usage: `Usage: scanin-device enroll <url> [--name NAME] [--alg ES256|EdDSA]
+
+Makes a key pair, proves it to the server at the enrollment URL and keeps it in the key store.
+  --name NAME   the device name the server and the browser show (default: "scanin-device on <host>")
+  --alg ALG     ES256 (P-256, the default) or EdDSA (Ed25519)`,
+    options: { name: { type: 'string' }, alg: { type: 'string' } },
+    positionals: ['url'],
+  },
+  approve: {
+    usage: `Usage: scanin-device approve <url> [--number NN]
+
+Shows who is asking, then approves the login request with the device enrolled at its issuer.
+  --number NN   the number the browser shows, when it shows one; asked for on a terminal`,
+    options: { number: { type: 'string' } },
+    positionals: ['url'],
+  },
+  deny: {
+    usage: `Usage: scanin-device deny <url>
+
+Shows who is asking, then denies the login request.`,
+    options: {},
+    positionals: ['url'],
+  },
+  list: {
+    usage: `Usage: scanin-device list
+
+Shows the enrolled devices (never their private keys).`,
+    options: {},
+    positionals: [],
+  },
+};
+
+class UsageError extends Error {
+  constructor(message: string, readonly usage = USAGE) {
+    super(message);
+  }
+}
+
+/** parseArgs, with its complaints turned into usage errors. */
+function parse(args: string[], options: Options, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message, usage);
+    throw error;
+  }
+}
+
+function stringOption(values: Record<string, unknown>, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function describeRequest(request: LoginRequest, nowMs: number): string[] {
+  const left = request.expires_at - Math.floor(nowMs / 1000);
+  return [
+    `Login request from ${request.client.name} (client_id ${request.client.client_id})`,
+    `  browser: ${request.browser.user_agent}`,
+    `  IP:      ${request.browser.ip}`,
+    `  expires: ${new Date(request.expires_at * 1000).toISOString()} (${left > 0 ? `in ${left} s` : 'expired'})`,
+  ];
+}
+
+/** The number to sign when approving: from --number, else asked on the terminal. */
+async function pickNumber(request: LoginRequest, given: string | undefined, io: CliIo): Promise<string | undefined> {
+  const choices = request.number_choices;
+  if (!choices) {
+    if (given !== undefined) io.err('This request shows no number in the browser; --number is ignored.');
+    return undefined;
+  }
+  if (given !== undefined) return given;
+  if (!io.ask) throw new Error(`the browser shows a number: pass --number with the one it shows (${choices.join(', ')})`);
+  for (;;) {
+    const answer = await io.ask(`Which number does the browser show? [${choices.join(' / ')}] `);
+    if (answer === null) throw new Error('no number given');
+    if (choices.includes(answer.trim())) return answer.trim();
+    io.err(`Type one of ${choices.join(', ')}.`);
+  }
+}
+
+async function answerCommand(authenticator: Authenticator, decision: Decision, url: string, given: string | undefined, io: CliIo) {
+  const request = await authenticator.fetchLoginRequest(url);
+  for (const line of describeRequest(request, (io.now ?? Date.now)())) io.out(line);
+  const number = decision === 'approve' ? await pickNumber(request, given, io) : undefined;
+  const { status } = await authenticator.answerRequest(request, decision, number === undefined ? {} : { number });
+  io.out(status);
+}
+
+async function run(argv: string[], io: CliIo): Promise<void> {
+  // --keys and --help may come before the command. A lenient first pass finds where the
+  // command is (it knows that --keys takes a value); the strict passes below check the rest.
+  const { tokens } = parseArgs({ args: argv, options: COMMON, allowPositionals: true, strict: false, tokens: true });
+  const at = tokens.find((token) => token.kind === 'positional')?.index ?? argv.length;
+  const global = parse(argv.slice(0, at), COMMON, USAGE);
+  const name = argv[at];
+  if (name === undefined) {
+    if (global.values.help) return io.out(USAGE);
+    throw new UsageError('no command given');
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  const { values, positionals } = parse(argv.slice(at + 1), { ...COMMON, ...command.options }, command.usage);
+  if (values.help || global.values.help) return io.out(command.usage);
+  if (positionals.length !== command.positionals.length) {
+    const wanted = command.positionals.map((positional) => `<${positional}>`).join(' ') || 'no arguments';
+    throw new UsageError(`${name} takes ${wanted}, got ${positionals.length} argument(s)`, command.usage);
+  }
+
+  const keysFile = stringOption(values, 'keys') ?? stringOption(global.values, 'keys') ?? (io.env.SCANIN_DEVICE_KEYS || join(homedir(), '.scanin-device.json'));
+  const authenticator = new Authenticator({ keysFile, ...(io.fetch && { fetch: io.fetch }), ...(io.now && { now: io.now }) });
+  const url = positionals[0] ?? '';
+
+  if (name === 'enroll') {
+    const alg = stringOption(values, 'alg') ?? 'ES256';
+    if (!DEVICE_ALGS.includes(alg as DeviceAlg)) {
+      throw new UsageError(`--alg must be ${DEVICE_ALGS.join(' or ')}, got ${JSON.stringify(alg)}`, command.usage);
+    }
+    const deviceName = stringOption(values, 'name');
+    const result = await authenticator.enroll(url, { alg: alg as DeviceAlg, ...(deviceName !== undefined && { deviceName }) });
+    io.out(`Enrolled device ${result.device_id} for ${result.account.name} <${result.account.email}> at ${result.issuer}`);
+    io.out(`status: ${result.status}`);
+    if (result.status === 'pending_confirmation') io.out('Confirm this device in the browser that showed the QR code.');
+  } else if (name === 'approve' || name === 'deny') {
+    await answerCommand(authenticator, name, url, stringOption(values, 'number'), io);
+  } else {
+    const devices = await authenticator.list();
+    if (devices.length === 0) io.out(`No devices enrolled in ${keysFile}.`);
+    for (const device of devices) {
+      io.out(`${device.device_id}  ${device.alg}  ${device.name} <${device.email}>  ${device.issuer}`);
+      io.out(`  "${device.device_name}", enrolled ${new Date(device.enrolled_at * 1000).toISOString()}`);
+    }
+  }
+}
+
+/** Runs one command line; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await run(argv, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`scanin-device: ${error.message}\n\n${error.usage}`);
+      return 2;
+    }
+    io.err(`scanin-device: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+/** Asks on the terminal; end of input (Ctrl-D) answers `null`. */
+async function askOnTerminal(question: string): Promise<string | null> {
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await new Promise<string | null>((resolve) => {
+      terminal.once('close', () => resolve(null));
+      terminal.question(question).then(resolve, () => resolve(null));
+    });
+  } finally {
+    terminal.close();
+  }
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    ask: process.stdin.isTTY ? askOnTerminal : null,
+  };
+}

@@ -1,0 +1,35 @@
+// The relying party: openid-client, as an application would use it.
+import * as oidc from 'openid-client';
+import { PUBLIC_CLIENT, RP_REDIRECT } from './scanin.ts';
+
+export type Authorization = { url: string; verifier: string; nonce: string; state: string };
+
+export async function discover(issuer: string, clientId = PUBLIC_CLIENT, secret?: string): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(issuer), clientId, secret ? { client_secret: secret } : undefined, secret ? oidc.ClientSecretPost(secret) : oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export async function authorizationRequest(config: oidc.Configuration, scope = 'openid email profile'): Promise<Authorization> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const nonce = oidc.randomNonce();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: RP_REDIRECT,
+    scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    nonce,
+    state,
+  });
+  return { url: url.href, verifier, nonce, state };
+}
+
+export async function redeem(config: oidc.Configuration, callbackUrl: string, auth: Authorization) {
+  return oidc.authorizationCodeGrant(config, new URL(callbackUrl), {
+    pkceCodeVerifier: auth.verifier,
+    expectedNonce: auth.nonce,
+    expectedState: auth.state,
+    idTokenExpected: true,
+  });
+}

@@ -1,0 +1,44 @@
+// A real Scanin for tests: its own SQLite file (or PostgreSQL database), a loopback port, and a
+// clients.json naming the test relying parties.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/env.ts';
+import { startScanin, type RunningScanin } from '../../src/server.ts';
+
+export const RP_REDIRECT = 'http://127.0.0.1:9/callback';
+export const PUBLIC_CLIENT = 'test-public';
+export const THIRD_PARTY_CLIENT = 'test-third-party';
+export const THIRD_PARTY_SECRET = 'a-test-secret-that-is-long-enough-1234567890';
+
+export const TEST_CLIENTS = [
+  { client_id: PUBLIC_CLIENT, client_name: 'Test App', first_party: true, token_endpoint_auth_method: 'none', redirect_uris: [RP_REDIRECT] },
+  { client_id: THIRD_PARTY_CLIENT, client_name: 'Third Party App', client_secret: THIRD_PARTY_SECRET, redirect_uris: [RP_REDIRECT] },
+];
+
+export type TestScanin = RunningScanin & { dir: string; env: Record<string, string>; config: Config };
+
+export function testDir(): string {
+  return mkdtempSync(join(tmpdir(), 'scanin-test-'));
+}
+
+/** Environment for a Scanin on `dir`; `overrides` win. */
+export function testEnv(dir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const clientsFile = join(dir, 'clients.json');
+  writeFileSync(clientsFile, JSON.stringify(TEST_CLIENTS));
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${join(dir, 'scanin.db')}`,
+    CLIENTS_FILE: clientsFile,
+    ...overrides,
+  };
+}
+
+export async function startTestScanin(options: { dir?: string; env?: Record<string, string> } = {}): Promise<TestScanin> {
+  const dir = options.dir ?? testDir();
+  const env = testEnv(dir, options.env);
+  const config = loadConfig(env);
+  const running = await startScanin(config);
+  return Object.assign(running, { dir, env: { ...env, ISSUER: running.issuer }, config });
+}
