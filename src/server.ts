@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config/env.ts';
+import { defaultIssuer, type Config } from './config/env.ts';
 import { InProcessBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
@@ -33,12 +33,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
-}
-
-/** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
-export function defaultIssuer(host: string, port: number): string {
-  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${name}:${port}`;
 }
 
 export async function sweep(services: Services): Promise<void> {

@@ -1,11 +1,10 @@
 // The commands of `npx scanin`. Each opens what it needs from the same configuration the server
 // uses, so `invite` run beside a running server writes to the same database.
 import QRCode from 'qrcode';
-import { loadConfig, type Config } from '../config/env.ts';
+import { defaultIssuer, loadConfig, type Config } from '../config/env.ts';
 import { systemClock } from '../clock.ts';
 import { createEnrollment } from '../enrollment/enrollments.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
-import { defaultIssuer, startScanin } from '../server.ts';
 import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
 import { openDatabase, type Db } from '../store/db.ts';
 import { listDevices, revokeDevice } from '../store/devices.ts';
@@ -48,6 +47,8 @@ export const commands: Record<string, Command> = {
     positionals: 0,
     options: {},
     async run() {
+      // Loaded here so the administrative commands do not load the OIDC engine.
+      const { startScanin } = await import('../server.ts');
       const scanin = await startScanin(loadConfig());
       console.log(`Scanin is listening on port ${scanin.port}; issuer ${scanin.issuer}`);
       const stop = () => {

@@ -88,6 +88,12 @@ function cookieKeys(env: Env): string[] | undefined {
   return keys;
 }
 
+/** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
+export function defaultIssuer(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   return {

@@ -5,20 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { completeLogin, enrolledPhone, openEvents, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 import { startTestScanin, PUBLIC_CLIENT, type TestScanin } from '../helpers/scanin.ts';
 
-describe('log in to an OIDC app by scanning a QR code', () => {
+describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)', (kind) => {
+  let database: TestDatabase;
   let scanin: TestScanin;
   let phone: Authenticator;
   let firstIdToken: string;
   let sub: string;
 
   beforeAll(async () => {
-    scanin = await startTestScanin();
+    database = await createTestDatabase(kind);
+    scanin = await startTestScanin({ env: { DATABASE_URL: database.url } });
     phone = await enrolledPhone(scanin, 'alice@example.com');
   });
   afterAll(async () => {
     await scanin?.close();
+    await database?.drop();
   });
 
   async function loginOnce() {

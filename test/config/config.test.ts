@@ -1,0 +1,70 @@
+// Configuration from the environment: defaults, and a clear error for each bad value.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.ts';
+import { startScanin } from '../../src/server.ts';
+import { testDir, testEnv, TEST_CLIENTS } from '../helpers/scanin.ts';
+
+describe('configuration', () => {
+  it('has working defaults: port 3000, SQLite in ./data, 60 s requests, 7-day invites', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.issuer).toBeUndefined();
+    expect(config.database).toEqual({ client: 'sqlite', filename: join(process.cwd(), 'data/scanin.db') });
+    expect(config.requestTtl).toBe(60);
+    expect(config.inviteTtl).toBe(7 * 86400);
+    expect(config.trustProxy).toBe(false);
+    expect(config.numberMatching).toBe(false);
+  });
+
+  it('normalizes the issuer and reads postgres URLs', () => {
+    const config = loadConfig({ ISSUER: 'https://id.example.com/', DATABASE_URL: 'postgres://u@db:5432/scanin' });
+    expect(config.issuer).toBe('https://id.example.com');
+    expect(config.database).toEqual({ client: 'postgres', connectionString: 'postgres://u@db:5432/scanin' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT: expected a whole number, got "eighty"'],
+    [{ PORT: '70000' }, 'PORT: must be between 0 and 65535'],
+    [{ ISSUER: 'id.example.com' }, 'ISSUER: expected an absolute URL'],
+    [{ ISSUER: 'ftp://id.example.com' }, 'ISSUER: must be an http or https URL'],
+    [{ ISSUER: 'https://id.example.com/?a=1' }, 'ISSUER: must not have a query or fragment'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected sqlite:<file> or postgres://'],
+    [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL: sqlite: needs a file path'],
+    [{ COOKIE_KEYS: 'short' }, 'COOKIE_KEYS: each comma-separated key must be at least 32 characters'],
+    [{ REQUEST_TTL: '5' }, 'REQUEST_TTL: must be between 10 and 600'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: expected true or false, got "maybe"'],
+    [{ NUMBER_MATCHING: 'sometimes' }, 'NUMBER_MATCHING: expected true or false'],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('clients.json', () => {
+  async function startWith(clients: unknown): Promise<Error> {
+    const dir = testDir();
+    const env = testEnv(dir);
+    writeFileSync(env.CLIENTS_FILE!, typeof clients === 'string' ? clients : JSON.stringify(clients));
+    return startScanin(loadConfig(env)).then(
+      async (running) => {
+        await running.close();
+        throw new Error('Scanin started with a bad clients.json');
+      },
+      (error: Error) => error,
+    );
+  }
+
+  it.each([
+    ['not JSON', '{', 'cannot read it as JSON'],
+    ['not an array', { client_id: 'x' }, 'must be a JSON array of client objects'],
+    ['no redirect_uris', [{ client_id: 'app', token_endpoint_auth_method: 'none' }], 'client "app": field "redirect_uris"'],
+    ['a non-boolean first_party', [{ ...TEST_CLIENTS[0], first_party: 'yes' }], 'client "test-public": field "first_party"'],
+    ['a confidential client without a secret', [{ client_id: 'conf', redirect_uris: ['https://app.example.com/cb'] }], 'client "conf": field "client_secret"'],
+    ['a duplicate client_id', [TEST_CLIENTS[0], TEST_CLIENTS[0]], 'client "test-public": field "client_id": appears twice'],
+    ['a redirect URI the engine refuses', [{ ...TEST_CLIENTS[0], redirect_uris: ['not a url'] }], 'client "test-public": redirect_uris'],
+  ])('stops Scanin at start on %s, naming the client and the field', async (_what, clients, message) => {
+    const error = await startWith(clients);
+    expect(error.message).toContain(message);
+  });
+});

@@ -1,0 +1,35 @@
+// The databases tests run against: a fresh SQLite file, and a fresh database on the real
+// PostgreSQL of this machine (127.0.0.1:5432, user postgres), dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { testDir } from './scanin.ts';
+
+export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export type TestDatabase = { kind: 'sqlite' | 'postgres'; url: string; drop(): Promise<void> };
+
+async function admin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    return await task(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
+  if (kind === 'sqlite') return { kind, url: `sqlite:${join(testDir(), 'scanin.db')}`, drop: async () => {} };
+  const name = `scanin_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    kind,
+    url: url.href,
+    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
