@@ -5,7 +5,7 @@ import { PUBLIC_CLIENT, RP_REDIRECT } from './scanin.ts';
 export type Authorization = { url: string; verifier: string; nonce: string; state: string };
 
 export async function discover(issuer: string, clientId = PUBLIC_CLIENT, secret?: string): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(issuer), clientId, secret ? { client_secret: secret } : undefined, secret ? oidc.ClientSecretPost(secret) : oidc.None(), {
+  return oidc.discovery(new URL(issuer), clientId, secret ? { client_secret: secret } : undefined, secret ? oidc.ClientSecretBasic(secret) : oidc.None(), {
     execute: [oidc.allowInsecureRequests],
   });
 }
