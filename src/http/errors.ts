@@ -25,7 +25,8 @@ function describe(error: OidcError): { status: number; code: string; description
   // oidc-provider's errors (SessionNotFound, InvalidRequest, …) carry their own code and status.
   if (typeof error.error === 'string' && (error.statusCode ?? error.status)) {
     const status = error.statusCode ?? error.status!;
-    const description = error.error === 'invalid_request' && error.error_description === 'interaction session not found'
+    // Said to a person whose interaction cookie is missing: the usual causes, in their words.
+    const description = error.name === 'SessionNotFound'
       ? 'This sign-in has expired or was started in another browser. Go back to the app and sign in again.'
       : error.error_description ?? error.message;
     return { status, code: error.error, description, headers: {} };

@@ -94,6 +94,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
       revocation: { enabled: true },
       userinfo: { enabled: true },
     },
+    // The authorization code flow only: no implicit or hybrid flows, whose tokens travel in URLs.
+    responseTypes: ['code'],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db),
     renderError: renderOidcError,
