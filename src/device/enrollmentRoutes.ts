@@ -18,6 +18,8 @@ import { verifySignature } from './signature.ts';
 
 const DEVICE_NAME_MAX = 64;
 
+const alreadyEnrolled = () => invalidRequest('this key is already enrolled; make a new key for each enrollment');
+
 async function loadOpenEnrollment(services: Services, eid: string): Promise<Enrollment> {
   const enrollment = await findEnrollment(services.db, eid);
   if (!enrollment) throw notFound('this enrollment');
@@ -64,7 +66,7 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     });
     const deviceName = parseDeviceName(decoded.payload.device_name);
     const deviceId = jwkThumbprint(jwk);
-    if (await findDevice(db, deviceId)) throw invalidRequest('this key is already enrolled; make a new key for each enrollment');
+    if (await findDevice(db, deviceId)) throw alreadyEnrolled();
 
     // add_device leaves the new device waiting until the browser that showed the QR confirms it.
     const status = enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active';
@@ -72,6 +74,10 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       if (!(await markEnrolled(trx, enrollment.eid, deviceId, now))) return false;
       await insertDevice(trx, { id: deviceId, account_id: enrollment.account_id, name: deviceName, alg, public_jwk: jwk, status, created_at: now });
       return true;
+    }).catch(async (error: unknown) => {
+      // The same key enrolled at the same moment through another enrollment: the key is taken.
+      if (await findDevice(db, deviceId)) throw alreadyEnrolled();
+      throw error;
     });
     if (!won) {
       checkEnrollmentOpen((await findEnrollment(db, enrollment.eid))!, clock());
