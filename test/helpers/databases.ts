@@ -3,6 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config/env.ts';
+import { openDatabase, type Db } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
 import { testDir } from './scanin.ts';
 
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -33,3 +37,22 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
 }
 
 export const DATABASE_KINDS = ['sqlite', 'postgres'] as const;
+
+/**
+ * A fresh, migrated database of `kind` for the calling describe block, opened before its tests
+ * and closed and dropped after them. Call `db()` inside tests.
+ */
+export function useMigratedDatabase(kind: 'sqlite' | 'postgres'): { db: () => Db } {
+  let database: TestDatabase;
+  let db: Db;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    db = openDatabase(parseDatabaseUrl(database.url));
+    await migrate(db);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+  return { db: () => db };
+}

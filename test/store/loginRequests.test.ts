@@ -1,10 +1,8 @@
 // The state changes of login requests and enrollments are single conditional updates: on
 // SQLite and on PostgreSQL alike, of many concurrent attempts exactly one wins.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config/env.ts';
+import { describe, expect, it } from 'vitest';
 import { newChallenge, newId } from '../../src/ids.ts';
 import { ensureAccount } from '../../src/store/accounts.ts';
-import { openDatabase, type Db } from '../../src/store/db.ts';
 import { insertEnrollment, markEnrolled } from '../../src/store/enrollments.ts';
 import {
   answerLoginRequest,
@@ -15,8 +13,7 @@ import {
   sweepLoginRequests,
   type LoginRequest,
 } from '../../src/store/loginRequests.ts';
-import { migrate } from '../../src/store/migrate.ts';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
+import { DATABASE_KINDS, useMigratedDatabase } from '../helpers/databases.ts';
 
 const NOW = 1_800_000_000;
 
@@ -29,62 +26,51 @@ function request(uid: string, generation: number, expiresAt = NOW + 60): LoginRe
 }
 
 describe.each(DATABASE_KINDS)('login request state on %s', (kind) => {
-  let database: TestDatabase;
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    db = openDatabase(parseDatabaseUrl(database.url));
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
+  const database = useMigratedDatabase(kind);
 
   it('lets racing instances agree on one request per generation of an interaction', async () => {
-    const made = await Promise.all(Array.from({ length: 10 }, () => insertLoginRequest(db, request('uid-race', 1))));
+    const made = await Promise.all(Array.from({ length: 10 }, () => insertLoginRequest(database.db(), request('uid-race', 1))));
     expect(new Set(made.map((r) => r.rid)).size).toBe(1);
   });
 
   it('lets exactly one of 50 concurrent answers win, and records that one', async () => {
-    const r = await insertLoginRequest(db, request('uid-answer', 1));
+    const r = await insertLoginRequest(database.db(), request('uid-answer', 1));
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => answerLoginRequest(db, r.rid, { status: i % 2 ? 'approved' : 'denied', device_id: `d${i}`, account_id: null }, NOW)),
+      Array.from({ length: 50 }, (_, i) => answerLoginRequest(database.db(), r.rid, { status: i % 2 ? 'approved' : 'denied', device_id: `d${i}`, account_id: null }, NOW)),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = results.indexOf(true);
-    expect(await findLoginRequest(db, r.rid)).toMatchObject({ device_id: `d${winner}`, answered_at: NOW });
+    expect(await findLoginRequest(database.db(), r.rid)).toMatchObject({ device_id: `d${winner}`, answered_at: NOW });
   });
 
   it('does not answer, scan or complete a request past its time or in the wrong state', async () => {
-    const r = await insertLoginRequest(db, request('uid-expired', 1, NOW - 1));
-    expect(await markScanned(db, r.rid, NOW)).toBe(false);
-    expect(await answerLoginRequest(db, r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW)).toBe(false);
-    expect(await completeLoginRequest(db, r.rid)).toBe(false);
-    expect((await findLoginRequest(db, r.rid))!.status).toBe('pending');
+    const r = await insertLoginRequest(database.db(), request('uid-expired', 1, NOW - 1));
+    expect(await markScanned(database.db(), r.rid, NOW)).toBe(false);
+    expect(await answerLoginRequest(database.db(), r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW)).toBe(false);
+    expect(await completeLoginRequest(database.db(), r.rid)).toBe(false);
+    expect((await findLoginRequest(database.db(), r.rid))!.status).toBe('pending');
   });
 
   it('completes an approval exactly once', async () => {
-    const r = await insertLoginRequest(db, request('uid-complete', 1));
-    await answerLoginRequest(db, r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
-    const results = await Promise.all(Array.from({ length: 10 }, () => completeLoginRequest(db, r.rid)));
+    const r = await insertLoginRequest(database.db(), request('uid-complete', 1));
+    await answerLoginRequest(database.db(), r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
+    const results = await Promise.all(Array.from({ length: 10 }, () => completeLoginRequest(database.db(), r.rid)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
   it('sweeps only requests older than the cut-off', async () => {
-    const old = await insertLoginRequest(db, request('uid-sweep-old', 1, NOW - 2000));
-    const young = await insertLoginRequest(db, request('uid-sweep-young', 1, NOW - 10));
-    await sweepLoginRequests(db, NOW - 900);
-    expect(await findLoginRequest(db, old.rid)).toBeUndefined();
-    expect(await findLoginRequest(db, young.rid)).toBeDefined();
+    const old = await insertLoginRequest(database.db(), request('uid-sweep-old', 1, NOW - 2000));
+    const young = await insertLoginRequest(database.db(), request('uid-sweep-young', 1, NOW - 10));
+    await sweepLoginRequests(database.db(), NOW - 900);
+    expect(await findLoginRequest(database.db(), old.rid)).toBeUndefined();
+    expect(await findLoginRequest(database.db(), young.rid)).toBeDefined();
   });
 
   it('lets exactly one of 20 concurrent enrollments of one invite win', async () => {
-    const account = await ensureAccount(db, () => NOW, 'race@example.com', 'Race');
+    const account = await ensureAccount(database.db(), () => NOW, 'race@example.com', 'Race');
     const eid = newId();
-    await insertEnrollment(db, { eid, kind: 'invite', account_id: account.id, challenge: newChallenge(), status: 'pending', device_id: null, created_at: NOW, expires_at: NOW + 60, answered_at: null });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => markEnrolled(db, eid, `device-${i}`, NOW)));
+    await insertEnrollment(database.db(), { eid, kind: 'invite', account_id: account.id, challenge: newChallenge(), status: 'pending', device_id: null, created_at: NOW, expires_at: NOW + 60, answered_at: null });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => markEnrolled(database.db(), eid, `device-${i}`, NOW)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 });
