@@ -45,7 +45,8 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
   router.get('/device/v1/requests/:rid', async (ctx) => {
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const client = await provider.Client.find(request.client_id);
-    if (await markScanned(db, request.rid, clock())) {
+    // Only a real GET is a scan: a HEAD (a link checker, a prefetch) tells the browser nothing.
+    if (ctx.method === 'GET' && (await markScanned(db, request.rid, clock()))) {
       await bus.publish(interactionTopic(request.uid), { type: 'scanned', data: { number: request.match_number } });
     }
     ctx.body = requestView(services, request, client?.clientName ?? request.client_id);

@@ -7,7 +7,7 @@ export type BrowserEvent =
   | { type: 'scanned'; data: { number: string | null } }
   | { type: 'approved'; data: { complete_url: string } }
   | { type: 'denied'; data: Record<string, never> }
-  | { type: 'qr'; data: { url: string; svg: string; expires_at: number } }
+  | { type: 'qr'; data: { rid: string; url: string; svg: string; expires_at: number } }
   | { type: 'expired'; data: Record<string, never> };
 
 export type Listener = (event: BrowserEvent) => void;

@@ -24,24 +24,36 @@ export function createApp(services: Services): Koa {
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
 
-  // Devices authenticate by signature, never by cookie, so any origin may call the API.
   const deviceApi = new Router();
-  deviceApi.use(cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], maxAge: 600 }));
   mountLoginRequestRoutes(deviceApi, services);
   mountEnrollmentRoutes(deviceApi, services);
 
   const engine = services.provider.callback();
 
+  // Devices authenticate by signature, never by cookie, so any origin may call the API. This
+  // runs before routing so that preflight requests get their answer too.
+  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 600 });
+
   app.use(securityHeaders);
   app.use(errorHandler);
+  app.use((ctx, next) => (ctx.path.startsWith('/device/') ? deviceCors(ctx, next) : next()));
   app.use(deviceApi.routes());
-  app.use(deviceApi.allowedMethods());
+  app.use(deviceApi.allowedMethods({ throw: true }));
   app.use(pages.routes());
-  app.use(pages.allowedMethods());
+  app.use(pages.allowedMethods({ throw: true }));
   app.use(async (ctx) => {
     if (OWN_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return;
     ctx.respond = false;
     await engine(ctx.req, ctx.res);
   });
+  app.on('error', logAppError);
   return app;
+}
+
+/** A browser leaving a page that streams events is normal, not an error worth a stack trace. */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE']);
+
+function logAppError(error: Error & { code?: string; expose?: boolean }): void {
+  if (CLIENT_GONE.has(error.code ?? '') || error.expose) return;
+  console.error('[scanin]', error);
 }

@@ -14,6 +14,7 @@ export function mountScanLinkPages(router: Router, services: Services): void {
     await render(ctx, 'scan-link', {
       title: 'Scanin sign-in code',
       message: 'This link is a sign-in request for your Scanin authenticator. Open it with the authenticator on the phone you enrolled.',
+      note: 'It holds no secret: only your authenticator, with the key it keeps, can answer it.',
       svg: null,
     });
   });
@@ -33,6 +34,7 @@ export function mountScanLinkPages(router: Router, services: Services): void {
     await render(ctx, 'scan-link', {
       title: 'Bind your phone to Scanin',
       message: 'Scan this code with your Scanin authenticator. From then on you sign in by scanning, with no password.',
+      note: 'Keep this link to yourself: whoever uses it first binds their phone to your account. It works once.',
       svg: await qrSvg(enrollmentUrl(services.issuer, enrollment.eid)),
     });
   });

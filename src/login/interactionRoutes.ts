@@ -78,7 +78,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     requireLoginPrompt(interaction);
     const request = await liveLoginRequest(services, browserContext(ctx, interaction));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ...browserState(request, clock()), qr: { rid: request.rid, ...(await qrView(services.issuer, request)) } };
+    ctx.body = { ...browserState(request, clock()), qr: await qrView(services.issuer, request) };
   });
 
   router.get('/interaction/:uid/complete', async (ctx) => {

@@ -3,9 +3,9 @@ import { loginUrl } from '../protocol/urls.ts';
 import type { LoginRequest } from '../store/loginRequests.ts';
 import { qrSvg } from './qr.ts';
 
-export type QrView = { url: string; svg: string; expires_at: number };
+export type QrView = { rid: string; url: string; svg: string; expires_at: number };
 
 export async function qrView(issuer: string, request: LoginRequest): Promise<QrView> {
   const url = loginUrl(issuer, request.rid);
-  return { url, svg: await qrSvg(url), expires_at: request.expires_at };
+  return { rid: request.rid, url, svg: await qrSvg(url), expires_at: request.expires_at };
 }
