@@ -35,7 +35,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function sweep(services: Services): Promise<void> {
+async function sweep(services: Services): Promise<void> {
   const now = services.clock();
   await sweepExpiredPayloads(services.db, services.clock);
   // A request is of use until its interaction can no longer complete.

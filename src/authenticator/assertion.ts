@@ -3,9 +3,8 @@
 // assertions the server must refuse (another typ or alg, a stranger's kid, a stale iat).
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
+import { ASSERTION_TYP } from '../protocol/assertion.ts';
 import type { DeviceKey } from './keys.ts';
-
-export const ASSERTION_TYP = 'scanin+jwt';
 
 /** The header of every assertion after enrollment: the server finds the key by `kid`. */
 export function deviceHeader(key: DeviceKey): Record<string, unknown> {

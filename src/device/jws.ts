@@ -2,10 +2,9 @@
 // Rules: three base64url parts; header and payload are JSON objects; typ is "scanin+jwt";
 // alg is ES256 or EdDSA; the header names the key by `kid` (a known device) or, at enrollment
 // only, carries the new public key as `jwk`; and the alg matches the key's type.
+import { ASSERTION_TYP } from '../protocol/assertion.ts';
 import { invalidAssertion } from '../protocol/errors.ts';
 import { DEVICE_ALGS, algForJwk, parseDevicePublicJwk, type DeviceAlg, type DevicePublicJwk } from '../protocol/jwk.ts';
-
-export const ASSERTION_TYP = 'scanin+jwt';
 
 export type DecodedAssertion = {
   header: Record<string, unknown>;
@@ -44,7 +43,6 @@ export function decodeAssertion(compact: string): DecodedAssertion {
 }
 
 function checkTypAndAlg(header: Record<string, unknown>): DeviceAlg {
-  // The typ keeps a JWT minted for another purpose from being replayed as a device assertion.
   if (header.typ !== ASSERTION_TYP) throw invalidAssertion(`expected typ "${ASSERTION_TYP}", got ${JSON.stringify(header.typ)}`);
   if (!DEVICE_ALGS.includes(header.alg as DeviceAlg)) {
     throw invalidAssertion(`expected alg "ES256" or "EdDSA", got ${JSON.stringify(header.alg)}`);

@@ -12,7 +12,7 @@ import type { BrowserContext } from './loginRequests.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired']);
 
 function stateEvent(request: LoginRequest, now: number): BrowserEvent | null {
