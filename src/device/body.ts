@@ -12,7 +12,7 @@ export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw payloadTooLarge(limit);
+    if (size > limit) throw payloadTooLarge(limit, true);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -27,11 +27,16 @@ async function loadOpenEnrollment(services: Services, eid: string): Promise<Enro
   return enrollment;
 }
 
+// Control, format (zero-width, bidirectional overrides), private-use and unassigned characters,
+// and line breaks: a name people confirm by reading it must display as what it is.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+
 function parseDeviceName(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > DEVICE_NAME_MAX || /[\p{Cc}]/u.test(value)) {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (name === '' || name.length > DEVICE_NAME_MAX || UNPRINTABLE.test(name)) {
     throw invalidRequest(`device_name must be 1 to ${DEVICE_NAME_MAX} printable characters`);
   }
-  return value.trim();
+  return name;
 }
 
 export function mountEnrollmentRoutes(router: Router, services: Services): void {

@@ -22,4 +22,6 @@ export const deviceRevoked = () => new ProtocolError(403, 'device_revoked', 'thi
 export const notFound = (what: string) => new ProtocolError(404, 'not_found', `${what} does not exist`);
 export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already_answered', `${what} was already answered`);
 export const expired = (what: string) => new ProtocolError(410, 'expired', `${what} has expired`);
-export const payloadTooLarge = (limit: number) => new ProtocolError(413, 'payload_too_large', `the body must be at most ${limit} bytes`);
+/** `unread`: reading stopped in the middle of the body, so the connection cannot carry another request. */
+export const payloadTooLarge = (limit: number, unread = false) =>
+  new ProtocolError(413, 'payload_too_large', `the body must be at most ${limit} bytes`, unread ? { Connection: 'close' } : {});

@@ -1,0 +1,148 @@
+// The browser's side of a QR login is bound to the browser that started it by the interaction
+// cookie: another browser that knows the uid (it is in the URL) learns nothing from /status or
+// /events and cannot finish the login; and /complete logs in only after the phone approved.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { findLoginRequest } from '../../src/store/loginRequests.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import {
+  answerLogin,
+  call,
+  enrollDevice,
+  expectError,
+  expectRequestOpen,
+  expectStillApprovable,
+  loginAssertion,
+  startDeviceTestScanin,
+  waitingLogin,
+  type Answer,
+  type DeviceTestScanin,
+  type TestDevice,
+  type WaitingLogin,
+} from '../helpers/device.ts';
+import { openLoginPage } from '../helpers/login.ts';
+import { discover } from '../helpers/rp.ts';
+import { RP_REDIRECT } from '../helpers/scanin.ts';
+import { EventStream } from '../helpers/sse.ts';
+
+let scanin: DeviceTestScanin;
+let phone: TestDevice;
+
+beforeAll(async () => {
+  scanin = await startDeviceTestScanin();
+  phone = await enrollDevice(scanin, 'alice@example.com');
+});
+afterAll(async () => {
+  await scanin?.close();
+});
+
+/** `path` of the victim's interaction, fetched by a browser holding `cookie` (another browser's, or none). */
+async function asAnotherBrowser(login: WaitingLogin, path: string, cookie: string, accept = 'application/json'): Promise<Answer & { location: string | undefined }> {
+  const response = await request(`${login.interactionUrl}${path}`, { headers: { accept, cookie, 'user-agent': 'Mallory/1.0' } });
+  const text = await response.body.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // an HTML page
+  }
+  return { status: response.statusCode, body, text, headers: response.headers, location: response.headers.location as string | undefined };
+}
+
+/** The interaction cookie of a second browser with a login of its own (scoped to its own uid). */
+async function otherBrowsersCookie(): Promise<string> {
+  const mallory = new TestBrowser('Mallory/1.0');
+  const theirs = await openLoginPage(scanin, await discover(scanin.issuer), mallory);
+  const cookie = mallory.cookieFor(`${theirs.interactionUrl}/status`);
+  expect(cookie).toContain('_interaction=');
+  return cookie;
+}
+
+describe('another browser that knows the uid', () => {
+  for (const who of ['without any cookie', "with its own interaction's cookie"] as const) {
+    const cookieOf = async () => (who === 'without any cookie' ? '' : otherBrowsersCookie());
+
+    it(`${who}: /interaction/:uid/status gets 400 invalid_request and no state`, async () => {
+      const login = await waitingLogin(scanin);
+      const answer = await asAnotherBrowser(login, '/status', await cookieOf());
+      expectError(answer, 400, 'invalid_request');
+      expect(answer.text).not.toContain(login.rid);
+      await expectStillApprovable(scanin, login, phone);
+    });
+
+    it(`${who}: /interaction/:uid/events gets 400 invalid_request, not a stream`, async () => {
+      const login = await waitingLogin(scanin);
+      const stream = await EventStream.open(`${login.interactionUrl}/events`, { cookie: await cookieOf(), 'user-agent': 'Mallory/1.0' });
+      expect(stream.status).toBe(400);
+      expect(stream.contentType).toContain('application/json');
+      stream.close();
+      const answer = await asAnotherBrowser(login, '/events', await cookieOf());
+      expectError(answer, 400, 'invalid_request');
+      await expectStillApprovable(scanin, login, phone);
+    });
+
+    it(`${who}: /interaction/:uid/complete after the phone approved does not log that browser in`, async () => {
+      const login = await waitingLogin(scanin);
+      expect((await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login))).status).toBe(200);
+      const answer = await asAnotherBrowser(login, '/complete', await cookieOf(), 'text/html');
+      expect(answer.status).toBe(400);
+      expect(answer.location).toBeUndefined();
+      // The approval is still there for the browser it belongs to.
+      expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('approved');
+      const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+      expect(new URL(leftTo!).searchParams.has('code')).toBe(true);
+      login.events.close();
+    });
+  }
+});
+
+describe('/interaction/:uid/complete logs in only after an approval', () => {
+  it('before the phone answers, /complete redirects back to the QR page and the request stays open', async () => {
+    const login = await waitingLogin(scanin);
+    const page = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(page.status).toBe(302);
+    expect(page.location).toBe(`${scanin.issuer}/interaction/${login.uid}`);
+    await expectStillApprovable(scanin, login, phone);
+  });
+
+  it('before the phone even scans, /complete redirects back to the QR page', async () => {
+    const login = await waitingLogin(scanin, { scanned: false });
+    const page = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(page.status).toBe(302);
+    expect(page.location).toBe(`${scanin.issuer}/interaction/${login.uid}`);
+    await expectStillApprovable(scanin, login, phone, 'pending');
+  });
+
+  it('after refused answers (a forged and a stale assertion), /complete still redirects back to the QR page', async () => {
+    const login = await waitingLogin(scanin);
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { aud: 'https://evil.example.com' })), 401, 'invalid_assertion');
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { iat: scanin.services.clock() - 3600 })), 401, 'invalid_assertion');
+    const page = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(page.status).toBe(302);
+    expect(page.location).toBe(`${scanin.issuer}/interaction/${login.uid}`);
+    await expectRequestOpen(scanin, login.rid, 'scanned');
+    login.events.close();
+  });
+
+  it('after an approval, /complete returns the browser to the app with a code, once', async () => {
+    const login = await waitingLogin(scanin);
+    await expectStillApprovable(scanin, login, phone);
+    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+    const callback = new URL(leftTo!);
+    expect(`${callback.origin}${callback.pathname}`).toBe(RP_REDIRECT);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expect(callback.searchParams.get('state')).toBe(login.auth.state);
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('completed');
+  });
+
+  it('/status tells the waiting browser pending, scanned, then approved', async () => {
+    const login = await waitingLogin(scanin, { scanned: false });
+    const status = async () => (await login.browser.fetch(`${login.interactionUrl}/status`, { accept: 'application/json' })).body;
+    expect(JSON.parse(await status())).toMatchObject({ status: 'pending', number: null, qr: { rid: login.rid } });
+    expect((await call(scanin, 'GET', `/device/v1/requests/${login.rid}`)).status).toBe(200);
+    expect(JSON.parse(await status())).toMatchObject({ status: 'scanned', number: null });
+    expect((await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login))).status).toBe(200);
+    expect(JSON.parse(await status())).toMatchObject({ status: 'approved', complete_url: `/interaction/${login.uid}/complete` });
+    login.events.close();
+  });
+});

@@ -1,0 +1,157 @@
+// Number matching (NUMBER_MATCHING=true): the browser shows a 2-digit number, the phone offers
+// three; approving takes the one on the screen as `num`. A wrong number denies the request for
+// good — the one bad answer that changes state, and only after the assertion itself passed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeDevice } from '../../src/store/devices.ts';
+import { findLoginRequest } from '../../src/store/loginRequests.ts';
+import {
+  answerLogin,
+  call,
+  enrollDevice,
+  expectError,
+  loginAssertion,
+  requestPath,
+  startDeviceTestScanin,
+  waitingLogin,
+  type DeviceTestScanin,
+  type TestDevice,
+  type WaitingLogin,
+} from '../helpers/device.ts';
+
+let scanin: DeviceTestScanin;
+let phone: TestDevice;
+
+beforeAll(async () => {
+  scanin = await startDeviceTestScanin({ NUMBER_MATCHING: 'true' });
+  phone = await enrollDevice(scanin, 'alice@example.com');
+});
+afterAll(async () => {
+  await scanin?.close();
+});
+
+type Scanned = { login: WaitingLogin; choices: string[]; shown: string };
+
+/** The browser waits, the phone fetches the request: the choices it got, the number the browser shows. */
+async function scan(): Promise<Scanned> {
+  const login = await waitingLogin(scanin, { scanned: false });
+  const fetched = await call(scanin, 'GET', requestPath(login.rid));
+  expect(fetched.status, fetched.text).toBe(200);
+  const event = await login.events.next();
+  expect(event.type).toBe('scanned');
+  login.published.length = 0;
+  return { login, choices: fetched.body.number_choices as string[], shown: event.data.number as string };
+}
+
+function wrongChoice({ choices, shown }: Scanned): string {
+  return choices.find((choice) => choice !== shown)!;
+}
+
+describe('what the phone and the browser are shown', () => {
+  it('GET answers number_choices: three distinct 2-digit strings', async () => {
+    const { choices, login } = await scan();
+    expect(choices).toHaveLength(3);
+    expect(new Set(choices).size).toBe(3);
+    for (const choice of choices) expect(choice).toMatch(/^\d{2}$/);
+    login.events.close();
+  });
+
+  it("the browser's scanned event carries the number, which is one of the phone's choices", async () => {
+    const { choices, shown, login } = await scan();
+    expect(shown).toMatch(/^\d{2}$/);
+    expect(choices).toContain(shown);
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.match_number).toBe(shown);
+    login.events.close();
+  });
+
+  it('the right number is not always in the same place among the choices', async () => {
+    const places = new Set<number>();
+    for (let i = 0; i < 30 && places.size < 2; i++) {
+      const { choices, shown, login } = await scan();
+      places.add(choices.indexOf(shown));
+      login.events.close();
+    }
+    expect(places.size).toBeGreaterThan(1);
+  });
+});
+
+describe('answering with a number', () => {
+  it('approving with the number the browser shows answers 200 approved, and the browser gets approved', async () => {
+    const { login, shown } = await scan();
+    const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toEqual({ status: 'approved' });
+    expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'approved', account_id: phone.accountId });
+    expect((await login.events.next()).type).toBe('approved');
+    login.events.close();
+  });
+
+  it('denying needs no number', async () => {
+    const { login } = await scan();
+    const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { decision: 'deny' }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toEqual({ status: 'denied' });
+    expect((await login.events.next()).type).toBe('denied');
+  });
+
+  it.each([
+    { rule: 'one of the other two choices', num: (scanned: Scanned) => wrongChoice(scanned) },
+    { rule: 'no num at all', num: () => undefined },
+  ])('approving with $rule gets 400 wrong_number, and the request is denied for good', async ({ num }) => {
+    const scanned = await scan();
+    const { login, shown } = scanned;
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: num(scanned) })), 400, 'wrong_number');
+
+    expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'denied', account_id: null });
+    expect(await login.events.next()).toEqual({ type: 'denied', data: {} });
+    // The right number now comes too late: the request is over.
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown })), 409, 'already_answered');
+    expectError(await call(scanin, 'GET', requestPath(login.rid)), 409, 'already_answered');
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('denied');
+    expect(login.published.map((event) => event.type)).toEqual(['denied']);
+  });
+
+  it('after a wrong number, /complete sends the browser back to the app with error=access_denied', async () => {
+    const scanned = await scan();
+    const { login } = scanned;
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: wrongChoice(scanned) })), 400, 'wrong_number');
+    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+    expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
+    expect(new URL(leftTo!).searchParams.has('code')).toBe(false);
+  });
+
+  it('a wrong number inside an assertion bound to another challenge gets 401 and does not kill the request', async () => {
+    const scanned = await scan();
+    const { login, shown } = scanned;
+    const assertion = loginAssertion(scanin, phone, { ...login, challenge: 'x'.repeat(43) }, { num: wrongChoice(scanned) });
+    expectError(await answerLogin(scanin, login.rid, assertion), 401, 'invalid_assertion');
+    await expectRequestStillMatches(login, shown);
+  });
+
+  it('a wrong number from a revoked device gets 403 and does not kill the request', async () => {
+    const lost = await enrollDevice(scanin, 'alice@example.com');
+    await revokeDevice(scanin.services.db, lost.id, scanin.services.clock());
+    const scanned = await scan();
+    expectError(await answerLogin(scanin, scanned.login.rid, loginAssertion(scanin, lost, scanned.login, { num: wrongChoice(scanned) })), 403, 'device_revoked');
+    await expectRequestStillMatches(scanned.login, scanned.shown);
+  });
+
+  it('a wrong number replayed after the right one won gets 409, and the approval stands', async () => {
+    const scanned = await scan();
+    const { login, shown } = scanned;
+    expect((await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }))).status).toBe(200);
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: wrongChoice(scanned) })), 409, 'already_answered');
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('approved');
+    expect(login.published.map((event) => event.type)).toEqual(['approved']);
+    login.events.close();
+  });
+});
+
+/** Nothing changed: the right number still approves it. */
+async function expectRequestStillMatches(login: WaitingLogin, shown: string): Promise<void> {
+  expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'scanned', device_id: null });
+  expect(login.published).toEqual([]);
+  const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }));
+  expect(answer.status, answer.text).toBe(200);
+  expect((await login.events.next()).type).toBe('approved');
+  login.events.close();
+}
