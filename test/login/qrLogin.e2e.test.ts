@@ -4,7 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { completeLogin, enrolledPhone, openEvents, openLoginPage } from '../helpers/login.ts';
-import { discover, redeem } from '../helpers/rp.ts';
+import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.ts';
 import { startTestScanin, PUBLIC_CLIENT, type TestScanin } from '../helpers/scanin.ts';
 
@@ -70,10 +70,14 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
     expect(await response.json()).toEqual({ sub, email: 'alice@example.com', name: 'Test Person' });
   });
 
-  it('after a restart on the same database: the device still works and the earlier ID token still verifies', async () => {
+  async function restart() {
     const { dir, port, env } = scanin;
     await scanin.close();
     scanin = await startTestScanin({ dir, env: { ...env, PORT: String(port) } });
+  }
+
+  it('after a restart on the same database: the device still works and the earlier ID token still verifies', async () => {
+    await restart();
 
     const jwks = createRemoteJWKSet(new URL(`${scanin.issuer}/jwks`));
     const { payload } = await jwtVerify(firstIdToken, jwks, { issuer: scanin.issuer });
@@ -81,5 +85,27 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
     const { tokens } = await loginOnce();
     expect(tokens.claims()!.sub).toBe(sub);
+  });
+
+  it('keeps a login that is waiting on its QR code across a restart', async () => {
+    const config = await discover(scanin.issuer);
+    const login = await openLoginPage(scanin, config);
+    await restart();
+    expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
+    const tokens = await redeem(config, await completeLogin(scanin, login), login.auth);
+    expect(tokens.claims()!.sub).toBe(sub);
+  });
+
+  it('keeps the browser signed in across a restart: the next app login needs no QR code', async () => {
+    const config = await discover(scanin.issuer);
+    const login = await openLoginPage(scanin, config);
+    await phone.answer(login.qrUrl, 'approve');
+    await completeLogin(scanin, login);
+    await restart();
+
+    const again = await authorizationRequest(config);
+    const { leftTo } = await login.browser.follow(again.url, scanin.issuer);
+    expect(leftTo).toContain('code=');
+    expect((await redeem(config, leftTo!, again)).claims()!.sub).toBe(sub);
   });
 });
