@@ -1,7 +1,7 @@
 // Number matching (NUMBER_MATCHING=true): the browser shows a 2-digit number, the phone offers
 // three; approving takes the one on the screen as `num`. A wrong number denies the request for
 // good — the one bad answer that changes state, and only after the assertion itself passed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { revokeDevice } from '../../src/store/devices.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import {
@@ -11,30 +11,19 @@ import {
   expectError,
   loginAssertion,
   requestPath,
-  startDeviceTestScanin,
+  useScaninWithPhone,
   waitingLogin,
-  type DeviceTestScanin,
-  type TestDevice,
   type WaitingLogin,
 } from '../helpers/device.ts';
 
-let scanin: DeviceTestScanin;
-let phone: TestDevice;
-
-beforeAll(async () => {
-  scanin = await startDeviceTestScanin({ NUMBER_MATCHING: 'true' });
-  phone = await enrollDevice(scanin, 'alice@example.com');
-});
-afterAll(async () => {
-  await scanin?.close();
-});
+const world = useScaninWithPhone({ NUMBER_MATCHING: 'true' });
 
 type Scanned = { login: WaitingLogin; choices: string[]; shown: string };
 
-/** The browser waits, the phone fetches the request: the choices it got, the number the browser shows. */
+/** The browser waits, the world.phone fetches the request: the choices it got, the number the browser shows. */
 async function scan(): Promise<Scanned> {
-  const login = await waitingLogin(scanin, { scanned: false });
-  const fetched = await call(scanin, 'GET', requestPath(login.rid));
+  const login = await waitingLogin(world.scanin, { scanned: false });
+  const fetched = await call(world.scanin, 'GET', requestPath(login.rid));
   expect(fetched.status, fetched.text).toBe(200);
   const event = await login.events.next();
   expect(event.type).toBe('scanned');
@@ -46,7 +35,7 @@ function wrongChoice({ choices, shown }: Scanned): string {
   return choices.find((choice) => choice !== shown)!;
 }
 
-describe('what the phone and the browser are shown', () => {
+describe('what the world.phone and the browser are shown', () => {
   it('GET answers number_choices: three distinct 2-digit strings', async () => {
     const { choices, login } = await scan();
     expect(choices).toHaveLength(3);
@@ -55,11 +44,11 @@ describe('what the phone and the browser are shown', () => {
     login.events.close();
   });
 
-  it("the browser's scanned event carries the number, which is one of the phone's choices", async () => {
+  it("the browser's scanned event carries the number, which is one of the world.phone's choices", async () => {
     const { choices, shown, login } = await scan();
     expect(shown).toMatch(/^\d{2}$/);
     expect(choices).toContain(shown);
-    expect((await findLoginRequest(scanin.services.db, login.rid))!.match_number).toBe(shown);
+    expect((await findLoginRequest(world.scanin.services.db, login.rid))!.match_number).toBe(shown);
     login.events.close();
   });
 
@@ -77,17 +66,17 @@ describe('what the phone and the browser are shown', () => {
 describe('answering with a number', () => {
   it('approving with the number the browser shows answers 200 approved, and the browser gets approved', async () => {
     const { login, shown } = await scan();
-    const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }));
+    const answer = await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: shown }));
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ status: 'approved' });
-    expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'approved', account_id: phone.accountId });
+    expect(await findLoginRequest(world.scanin.services.db, login.rid)).toMatchObject({ status: 'approved', account_id: world.phone.accountId });
     expect((await login.events.next()).type).toBe('approved');
     login.events.close();
   });
 
   it('denying needs no number', async () => {
     const { login } = await scan();
-    const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { decision: 'deny' }));
+    const answer = await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { decision: 'deny' }));
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ status: 'denied' });
     expect((await login.events.next()).type).toBe('denied');
@@ -99,22 +88,22 @@ describe('answering with a number', () => {
   ])('approving with $rule gets 400 wrong_number, and the request is denied for good', async ({ num }) => {
     const scanned = await scan();
     const { login, shown } = scanned;
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: num(scanned) })), 400, 'wrong_number');
+    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: num(scanned) })), 400, 'wrong_number');
 
-    expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'denied', account_id: null });
+    expect(await findLoginRequest(world.scanin.services.db, login.rid)).toMatchObject({ status: 'denied', account_id: null });
     expect(await login.events.next()).toEqual({ type: 'denied', data: {} });
     // The right number now comes too late: the request is over.
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown })), 409, 'already_answered');
-    expectError(await call(scanin, 'GET', requestPath(login.rid)), 409, 'already_answered');
-    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('denied');
+    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: shown })), 409, 'already_answered');
+    expectError(await call(world.scanin, 'GET', requestPath(login.rid)), 409, 'already_answered');
+    expect((await findLoginRequest(world.scanin.services.db, login.rid))!.status).toBe('denied');
     expect(login.published.map((event) => event.type)).toEqual(['denied']);
   });
 
   it('after a wrong number, /complete sends the browser back to the app with error=access_denied', async () => {
     const scanned = await scan();
     const { login } = scanned;
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: wrongChoice(scanned) })), 400, 'wrong_number');
-    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: wrongChoice(scanned) })), 400, 'wrong_number');
+    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, world.scanin.issuer);
     expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
     expect(new URL(leftTo!).searchParams.has('code')).toBe(false);
   });
@@ -122,25 +111,25 @@ describe('answering with a number', () => {
   it('a wrong number inside an assertion bound to another challenge gets 401 and does not kill the request', async () => {
     const scanned = await scan();
     const { login, shown } = scanned;
-    const assertion = loginAssertion(scanin, phone, { ...login, challenge: 'x'.repeat(43) }, { num: wrongChoice(scanned) });
-    expectError(await answerLogin(scanin, login.rid, assertion), 401, 'invalid_assertion');
+    const assertion = loginAssertion(world.scanin, world.phone, { ...login, challenge: 'x'.repeat(43) }, { num: wrongChoice(scanned) });
+    expectError(await answerLogin(world.scanin, login.rid, assertion), 401, 'invalid_assertion');
     await expectRequestStillMatches(login, shown);
   });
 
   it('a wrong number from a revoked device gets 403 and does not kill the request', async () => {
-    const lost = await enrollDevice(scanin, 'alice@example.com');
-    await revokeDevice(scanin.services.db, lost.id, scanin.services.clock());
+    const lost = await enrollDevice(world.scanin, 'alice@example.com');
+    await revokeDevice(world.scanin.services.db, lost.id, world.scanin.services.clock());
     const scanned = await scan();
-    expectError(await answerLogin(scanin, scanned.login.rid, loginAssertion(scanin, lost, scanned.login, { num: wrongChoice(scanned) })), 403, 'device_revoked');
+    expectError(await answerLogin(world.scanin, scanned.login.rid, loginAssertion(world.scanin, lost, scanned.login, { num: wrongChoice(scanned) })), 403, 'device_revoked');
     await expectRequestStillMatches(scanned.login, scanned.shown);
   });
 
   it('a wrong number replayed after the right one won gets 409, and the approval stands', async () => {
     const scanned = await scan();
     const { login, shown } = scanned;
-    expect((await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }))).status).toBe(200);
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: wrongChoice(scanned) })), 409, 'already_answered');
-    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('approved');
+    expect((await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: shown }))).status).toBe(200);
+    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: wrongChoice(scanned) })), 409, 'already_answered');
+    expect((await findLoginRequest(world.scanin.services.db, login.rid))!.status).toBe('approved');
     expect(login.published.map((event) => event.type)).toEqual(['approved']);
     login.events.close();
   });
@@ -148,9 +137,9 @@ describe('answering with a number', () => {
 
 /** Nothing changed: the right number still approves it. */
 async function expectRequestStillMatches(login: WaitingLogin, shown: string): Promise<void> {
-  expect(await findLoginRequest(scanin.services.db, login.rid)).toMatchObject({ status: 'scanned', device_id: null });
+  expect(await findLoginRequest(world.scanin.services.db, login.rid)).toMatchObject({ status: 'scanned', device_id: null });
   expect(login.published).toEqual([]);
-  const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { num: shown }));
+  const answer = await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: shown }));
   expect(answer.status, answer.text).toBe(200);
   expect((await login.events.next()).type).toBe('approved');
   login.events.close();

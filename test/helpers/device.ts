@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { p256 } from '@noble/curves/nist.js';
 import { Agent, request } from 'undici';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { signAssertion, deviceHeader, enrollmentHeader } from '../../src/authenticator/assertion.ts';
 import { generateDeviceKey, type DeviceKey } from '../../src/authenticator/keys.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
@@ -211,7 +211,7 @@ export type WaitingLogin = OpenLogin & {
  * answers the phone, so once an answer has arrived, `published` is complete without waiting.
  */
 export async function waitingLogin(scanin: TestScanin, options: { scanned?: boolean } = {}): Promise<WaitingLogin> {
-  const login = await openLoginPage(scanin, await discover(scanin.issuer));
+  const login = await openLoginPage(await discover(scanin.issuer));
   const events = await openEvents(login);
   expect(events.status).toBe(200);
   const row = (await findLoginRequest(scanin.services.db, login.rid))!;
@@ -296,4 +296,20 @@ function withOverrides(base: Record<string, unknown>, overrides: Record<string, 
   const result = { ...base, ...overrides };
   for (const [claim, value] of Object.entries(overrides)) if (value === undefined) delete result[claim];
   return result;
+}
+
+/**
+ * For a test file: a Scanin with a test clock and one enrolled phone (alice@example.com), started
+ * before its tests and closed after them. Read `world.scanin` and `world.phone` inside tests.
+ */
+export function useScaninWithPhone(env: Record<string, string> = {}): { scanin: DeviceTestScanin; phone: TestDevice } {
+  const world = {} as { scanin: DeviceTestScanin; phone: TestDevice };
+  beforeAll(async () => {
+    world.scanin = await startDeviceTestScanin(env);
+    world.phone = await enrollDevice(world.scanin, 'alice@example.com');
+  });
+  afterAll(async () => {
+    await world.scanin?.close();
+  });
+  return world;
 }

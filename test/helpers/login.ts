@@ -27,7 +27,7 @@ export async function enrolledPhone(scanin: TestScanin, email: string, keysName 
 export type OpenLogin = { browser: TestBrowser; auth: Authorization; uid: string; interactionUrl: string; qrUrl: string; rid: string };
 
 /** The browser starts an authorization request and lands on the QR page. */
-export async function openLoginPage(scanin: TestScanin, config: oidc.Configuration, browser = new TestBrowser()): Promise<OpenLogin> {
+export async function openLoginPage(config: oidc.Configuration, browser = new TestBrowser()): Promise<OpenLogin> {
   const auth = await authorizationRequest(config);
   const start = await browser.fetch(auth.url);
   if (start.status !== 303 || !start.location?.includes('/interaction/')) throw new Error(`expected a redirect to the interaction, got ${start.status} ${start.body}`);

@@ -35,7 +35,7 @@ describe('the device API over HTTP', () => {
 
   it('does not mark a request scanned on HEAD', async () => {
     await enrolledPhone(scanin, 'head@example.com');
-    const login = await openLoginPage(scanin, await discover(scanin.issuer), new TestBrowser());
+    const login = await openLoginPage(await discover(scanin.issuer), new TestBrowser());
     const head = await fetch(`${scanin.issuer}/device/v1/requests/${login.rid}`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('pending');

@@ -21,7 +21,7 @@ describe('consent', () => {
 
   async function approvedLogin(browser = new TestBrowser()) {
     const config = await discover(scanin.issuer, THIRD_PARTY_CLIENT, THIRD_PARTY_SECRET);
-    const login = await openLoginPage(scanin, config, browser);
+    const login = await openLoginPage(config, browser);
     await phone.answer(login.qrUrl, 'approve');
     const after = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
     return { config, login, after };
@@ -62,7 +62,7 @@ describe('consent', () => {
     try {
       const phone2 = await enrolledPhone(scanin2, 'erin@example.com');
       const config = await discover(scanin2.issuer, THIRD_PARTY_CLIENT, THIRD_PARTY_SECRET);
-      const login = await openLoginPage(scanin2, config);
+      const login = await openLoginPage(config);
       await phone2.answer(login.qrUrl, 'approve');
       const after = await login.browser.follow(`${login.interactionUrl}/complete`, scanin2.issuer);
       expect(after.page.body).toContain('wants to know who you are');

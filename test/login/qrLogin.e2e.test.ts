@@ -27,7 +27,7 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
   async function loginOnce() {
     const config = await discover(scanin.issuer);
-    const login = await openLoginPage(scanin, config);
+    const login = await openLoginPage(config);
     const events = await openEvents(login);
     expect(events.status).toBe(200);
     expect(events.contentType).toContain('text/event-stream');
@@ -89,7 +89,7 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
   it('keeps a login that is waiting on its QR code across a restart', async () => {
     const config = await discover(scanin.issuer);
-    const login = await openLoginPage(scanin, config);
+    const login = await openLoginPage(config);
     await restart();
     expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
     const tokens = await redeem(config, await completeLogin(scanin, login), login.auth);
@@ -98,7 +98,7 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
   it('keeps the browser signed in across a restart: the next app login needs no QR code', async () => {
     const config = await discover(scanin.issuer);
-    const login = await openLoginPage(scanin, config);
+    const login = await openLoginPage(config);
     await phone.answer(login.qrUrl, 'approve');
     await completeLogin(scanin, login);
     await restart();
