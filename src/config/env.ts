@@ -104,7 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     clientsFile: resolve(env.CLIENTS_FILE || './clients.json'),
     cookieKeys: cookieKeys(env),
     requestTtl: integer(env, 'REQUEST_TTL', 60, 10, 600),
-    interactionTtl: integer(env, 'INTERACTION_TTL', 900, 60, 86400),
+    interactionTtl: integer(env, 'INTERACTION_TTL', 900, 20, 86400),
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     numberMatching: boolean(env, 'NUMBER_MATCHING', false),

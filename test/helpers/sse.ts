@@ -12,6 +12,8 @@ export class EventStream {
   status = 0;
   contentType = '';
   ended = false;
+  /** Comment lines (keep-alives) received so far. */
+  comments = 0;
 
   static async open(url: string, headers: Record<string, string>): Promise<EventStream> {
     const stream = new EventStream();
@@ -22,6 +24,9 @@ export class EventStream {
       onEvent: (message: EventSourceMessage) => {
         stream.events.push({ type: message.event ?? 'message', data: JSON.parse(message.data) as Record<string, unknown> });
         stream.wake();
+      },
+      onComment: () => {
+        stream.comments += 1;
       },
     });
     (async () => {
