@@ -7,9 +7,12 @@ export type Page = { status: number; location: string | undefined; body: string;
 export class TestBrowser {
   private readonly cookies = new Map<string, { value: string; path: string }>();
   readonly userAgent: string;
+  private readonly extraHeaders: Record<string, string>;
 
-  constructor(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) ScaninTest/1.0') {
+  /** `extraHeaders` go with every request, e.g. what a reverse proxy adds. */
+  constructor(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) ScaninTest/1.0', extraHeaders: Record<string, string> = {}) {
     this.userAgent = userAgent;
+    this.extraHeaders = extraHeaders;
   }
 
   private cookieHeader(url: URL): string {
@@ -37,6 +40,7 @@ export class TestBrowser {
     const response = await request(target, {
       method: init.method ?? 'GET',
       headers: {
+        ...this.extraHeaders,
         'user-agent': this.userAgent,
         accept: init.accept ?? 'text/html',
         cookie: this.cookieHeader(target),

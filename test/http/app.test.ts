@@ -33,6 +33,20 @@ describe('the device API over HTTP', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
   });
 
+  it('shows the phone the address the browser connected from, ignoring X-Forwarded-For unless TRUST_PROXY is on', async () => {
+    const forwarded = new TestBrowser(undefined, { 'x-forwarded-for': '203.0.113.7' });
+    const direct = await openLoginPage(await discover(scanin.issuer), forwarded);
+    expect((await findLoginRequest(scanin.services.db, direct.rid))!.browser_ip).toBe('127.0.0.1');
+
+    const proxied = await startTestScanin({ env: { TRUST_PROXY: 'true' } });
+    try {
+      const login = await openLoginPage(await discover(proxied.issuer), new TestBrowser(undefined, { 'x-forwarded-for': '203.0.113.7' }));
+      expect((await findLoginRequest(proxied.services.db, login.rid))!.browser_ip).toBe('203.0.113.7');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('does not mark a request scanned on HEAD', async () => {
     await enrolledPhone(scanin, 'head@example.com');
     const login = await openLoginPage(await discover(scanin.issuer), new TestBrowser());
