@@ -79,6 +79,11 @@ export async function openEventStream(
   // When the shown request runs out unanswered, the interaction gets a new one and the page a new QR.
   const rotate = (shown: LoginRequest) => async () => {
     const live = await liveLoginRequest(services, browser);
+    if (live.status !== 'pending' && live.status !== 'scanned') {
+      // Answered just before it ran out (the event may have gone to another instance): say so.
+      send(stateEvent(live, clock())!);
+      return;
+    }
     if (live.rid !== shown.rid) send({ type: 'qr', data: await qrView(services.issuer, live) });
     watch(live);
   };

@@ -1,6 +1,8 @@
 // The browser's event stream over a whole interaction: a fresh QR code when the shown one
-// expires, a keep-alive comment every 15 s, and `expired` when the interaction itself ends.
+// expires, a keep-alive comment every 15 s, `expired` when the interaction itself ends, and an
+// answer it missed when the shown code runs out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerLoginRequest } from '../../src/store/loginRequests.ts';
 import { openEvents, openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -31,5 +33,13 @@ describe('the event stream of a login that nobody answers', () => {
 
     const status = await login.browser.fetch(`${login.interactionUrl}/status`, { accept: 'application/json' });
     expect(status.status).toBe(400);
+  });
+
+  it('tells the browser of an answer it was not woken for (another instance) when the QR code runs out', { timeout: 20_000 }, async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const events = await openEvents(login);
+    // An approval written straight to the database: no event on this instance's bus.
+    expect(await answerLoginRequest(scanin.services.db, login.rid, { status: 'approved', device_id: 'elsewhere', account_id: 'someone' }, scanin.services.clock())).toBe(true);
+    expect(await events.next(15_000)).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } });
   });
 });
