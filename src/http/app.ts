@@ -36,7 +36,12 @@ export function createApp(services: Services): Koa {
 
   app.use(securityHeaders);
   app.use(errorHandler);
-  app.use((ctx, next) => (ctx.path.startsWith('/device/') ? deviceCors(ctx, next) : next()));
+  app.use((ctx, next) => {
+    if (!ctx.path.startsWith('/device/')) return next();
+    // Challenges and answers are for one device, once: no cache may keep them.
+    ctx.set('Cache-Control', 'no-store');
+    return deviceCors(ctx, next);
+  });
   app.use(deviceApi.routes());
   app.use(deviceApi.allowedMethods({ throw: true }));
   app.use(pages.routes());

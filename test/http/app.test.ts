@@ -27,6 +27,15 @@ describe('the device API over HTTP', () => {
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
   });
 
+  it('forbids caching of device API answers, which carry one-time challenges', async () => {
+    await enrolledPhone(scanin, 'cache@example.com');
+    const login = await openLoginPage(await discover(scanin.issuer), new TestBrowser());
+    const response = await fetch(`${scanin.issuer}/device/v1/requests/${login.rid}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${scanin.issuer}/device/v1/requests/unknown-rid-unknown-rid`)).headers.get('cache-control')).toBe('no-store');
+  });
+
   it('answers a wrong method with 405 and a JSON error', async () => {
     const response = await fetch(`${scanin.issuer}/device/v1/requests/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'DELETE' });
     expect(response.status).toBe(405);
