@@ -38,8 +38,9 @@ export function browserContext(ctx: Context, interaction: Interaction): BrowserC
  * the login result it follows; a login or an error replaces whatever came before.
  */
 export async function finishInteraction(ctx: Context, services: Services, result: InteractionResults): Promise<void> {
-  ctx.respond = false;
   await services.provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: 'consent' in result });
+  // Only once the engine has answered: if it throws instead, our error page must still go out.
+  ctx.respond = false;
 }
 
 /** The authorization request to start again with, for a page whose interaction has ended. */
