@@ -24,11 +24,12 @@ export function openDatabase(config: DatabaseConfig): Db {
       min: 1,
       max: 1,
       afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
-        // WAL keeps readers unblocked by the writer; the busy timeout covers a second process
-        // (the CLI) writing while the server runs.
-        conn.run('PRAGMA journal_mode = WAL', (err) => {
+        // The busy timeout comes first: a second process (the CLI) may open the file while the
+        // server writes, and even switching to WAL must then wait instead of failing at once.
+        // WAL keeps readers unblocked by the writer.
+        conn.run('PRAGMA busy_timeout = 5000', (err) => {
           if (err) return done(err, conn);
-          conn.run('PRAGMA busy_timeout = 5000', (err2) => {
+          conn.run('PRAGMA journal_mode = WAL', (err2) => {
             if (err2) return done(err2, conn);
             conn.run('PRAGMA foreign_keys = ON', (err3) => done(err3, conn));
           });

@@ -35,38 +35,40 @@ describe('the scanin command line', () => {
 
   it('invites a user: creates the account and prints the enrollment URL as the last line, after a terminal QR code', async () => {
     const result = await scaninCli('invite', 'Bob@Example.com', '--name', 'Bob Builder');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(new RegExp(`^${scanin.issuer}/e/[A-Za-z0-9_-]{22}$`));
     expect(lines.length).toBeGreaterThan(10); // the QR code drawn in the terminal
-    expect((await scaninCli('users')).stdout).toMatch(/bob@example\.com\tBob Builder\tsub=\S+\tdevices=0/);
+    const users = await scaninCli('users');
+    expect(users.stdout, users.stderr).toMatch(/bob@example\.com\tBob Builder\tsub=\S+\tdevices=0/);
   });
 
   it('lets the reference authenticator enroll from that URL, lists the device, and revokes it', async () => {
     const url = (await scaninCli('invite', 'carol@example.com')).stdout.trim().split('\n').at(-1)!;
     const keys = join(scanin.dir, 'carol-keys.json');
     const enrolled = await cli(DEVICE, ['--keys', keys, 'enroll', url, '--name', 'Carol Phone'], {});
-    expect(enrolled.code).toBe(0);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
 
     const listed = await scaninCli('devices', 'carol@example.com');
-    expect(listed.stdout).toMatch(/\tCarol Phone\tES256\tactive\t/);
+    expect(listed.stdout, listed.stderr).toMatch(/\tCarol Phone\tES256\tactive\t/);
     const deviceId = listed.stdout.split('\t')[0]!;
 
-    expect((await scaninCli('revoke', deviceId)).code).toBe(0);
+    const revoked = await scaninCli('revoke', deviceId);
+    expect(revoked.code, revoked.stderr).toBe(0);
     expect((await scaninCli('devices', 'carol@example.com')).stdout).toMatch(/\trevoked\t/);
     const again = await scaninCli('revoke', deviceId);
-    expect(again.code).toBe(1);
+    expect(again.code, again.stderr).toBe(1);
     expect(again.stderr).toContain('no active device');
 
     // The used invite cannot be used again.
     const reuse = await cli(DEVICE, ['--keys', join(scanin.dir, 'other.json'), 'enroll', url], {});
-    expect(reuse.code).toBe(1);
+    expect(reuse.code, reuse.stderr).toBe(1);
     expect(reuse.stderr).toContain('already_answered');
   });
 
   it('refuses what is not an email address, and changes nothing', async () => {
     const result = await scaninCli('invite', 'not-an-email');
-    expect(result.code).toBe(1);
+    expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('"not-an-email" is not an email address');
     expect((await scaninCli('users')).stdout).not.toContain('not-an-email');
   });
@@ -74,7 +76,7 @@ describe('the scanin command line', () => {
   it('explains each command with --help and rejects unknown commands and options', async () => {
     for (const command of ['serve', 'migrate', 'invite', 'users', 'devices', 'revoke']) {
       const help = await scaninCli(command, '--help');
-      expect(help.code).toBe(0);
+      expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toContain(`Usage: scanin ${command}`);
     }
     expect((await scaninCli('frobnicate')).code).toBe(2);
@@ -84,7 +86,7 @@ describe('the scanin command line', () => {
 
   it('stops with a message naming the variable when the configuration is wrong', async () => {
     const result = await cli(SCANIN, ['users'], { ...scanin.env, DATABASE_URL: 'mysql://nope' });
-    expect(result.code).toBe(1);
+    expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('DATABASE_URL: expected sqlite:<file> or postgres://');
   });
 });
