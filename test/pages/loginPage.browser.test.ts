@@ -168,6 +168,22 @@ describe('the QR login page in Chromium', () => {
     await login.context.close();
   });
 
+  it('(f) survives a restart of Scanin while it waits: it reconnects, and the approval still reaches it', async () => {
+    const own = await server();
+    const login = await openLogin(own);
+    await expectStatus(login.page, WAITING_TEXT);
+
+    const { dir, port, env } = own.scanin;
+    await own.scanin.close();
+    own.scanin = await startTestScanin({ dir, env: { ...env, PORT: String(port) } });
+
+    expect((await own.phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
+    const params = await callbackParams(login);
+    expect(params.get('code')).toBeTruthy();
+    expect((await redeem(own.config, await login.callback, login.auth)).claims()!.email).toBe('alice@example.com');
+    await login.context.close();
+  });
+
   it('(c) a denial on the phone ends at the app with error=access_denied', async () => {
     const login = await openLogin(main);
     expect((await main.phone.answer(login.qrUrl, 'deny')).status).toBe('denied');

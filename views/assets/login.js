@@ -85,8 +85,11 @@
       source.addEventListener(type, function (event) { handlers[type](JSON.parse(event.data)); });
     });
     source.addEventListener('error', function () {
-      // EventSource reconnects by itself; read the state so nothing said meanwhile is lost.
-      if (!finished) readStatus();
+      // Reconnect ourselves rather than let EventSource reuse its first URL: the server must
+      // hear which code the page shows now. The state read first loses nothing said meanwhile.
+      if (finished) return;
+      source.close();
+      setTimeout(function () { readStatus().then(listen); }, 2000);
     });
   }
 
