@@ -22,10 +22,10 @@ export function testDir(): string {
   return mkdtempSync(join(tmpdir(), 'scanin-test-'));
 }
 
-/** Environment for a Scanin on `dir`; `overrides` win. */
-export function testEnv(dir: string, overrides: Record<string, string> = {}): Record<string, string> {
+/** Environment for a Scanin on `dir`, registering `clients`; `overrides` win. */
+export function testEnv(dir: string, overrides: Record<string, string> = {}, clients: unknown[] = TEST_CLIENTS): Record<string, string> {
   const clientsFile = join(dir, 'clients.json');
-  writeFileSync(clientsFile, JSON.stringify(TEST_CLIENTS));
+  writeFileSync(clientsFile, JSON.stringify(clients));
   return {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,9 +35,9 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
   };
 }
 
-export async function startTestScanin(options: { dir?: string; env?: Record<string, string> } = {}): Promise<TestScanin> {
+export async function startTestScanin(options: { dir?: string; env?: Record<string, string>; clients?: unknown[] } = {}): Promise<TestScanin> {
   const dir = options.dir ?? testDir();
-  const env = testEnv(dir, options.env);
+  const env = testEnv(dir, options.env, options.clients);
   const config = loadConfig(env);
   const running = await startScanin(config);
   return Object.assign(running, { dir, env: { ...env, ISSUER: running.issuer }, config });
