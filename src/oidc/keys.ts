@@ -1,22 +1,22 @@
 // The provider's signing keys, generated on first start and persisted, so a restart keeps the
 // same `kid`s and tokens issued before it still verify. RS256 is the algorithm every relying
 // party must support (OpenID Connect Core §15.1); ES256 is offered beside it.
-import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { jwkThumbprint } from '../protocol/jwk.ts';
 import type { Db } from '../store/db.ts';
 import { getOrCreateSetting } from '../store/settings.ts';
 
-function thumbprintKid(jwk: JsonWebKey): string {
-  const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+/** RFC 7638 thumbprint of an RSA key (EC keys use the one devices use). */
+function rsaThumbprint(jwk: JsonWebKey): string {
+  return createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
 }
 
 function generateSigningKeys(): JsonWebKey[] {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   return [
-    { ...rsa, kid: thumbprintKid(rsa), alg: 'RS256', use: 'sig' },
-    { ...ec, kid: thumbprintKid(ec), alg: 'ES256', use: 'sig' },
+    { ...rsa, kid: rsaThumbprint(rsa), alg: 'RS256', use: 'sig' },
+    { ...ec, kid: jwkThumbprint({ kty: 'EC', crv: 'P-256', x: ec.x!, y: ec.y! }), alg: 'ES256', use: 'sig' },
   ];
 }
 
