@@ -1,15 +1,15 @@
 // The databases tests run against: a fresh SQLite file, and a fresh database on the real
-// PostgreSQL of this machine (127.0.0.1:5432, user postgres), dropped afterwards.
+// PostgreSQL the test run found or started (test/setup/globalSetup.ts), dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config/env.ts';
 import { openDatabase, type Db } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { testDir } from './scanin.ts';
 
-export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const POSTGRES_ADMIN_URL = inject('postgresUrl');
 
 export type TestDatabase = { kind: 'sqlite' | 'postgres'; url: string; drop(): Promise<void> };
 

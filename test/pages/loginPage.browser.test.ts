@@ -2,15 +2,15 @@
 // script, its Server-Sent Events stream and its redirects, with the reference authenticator as
 // the phone and openid-client as the relying party. The relying party's redirect_uri
 // (http://127.0.0.1:9/callback, where nothing listens) is answered by the browser itself.
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceApiError, type Authenticator } from '../../src/authenticator/authenticator.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem, type Authorization } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import type * as oidc from 'openid-client';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RP_ORIGIN = new URL(RP_REDIRECT).origin;
 const SCANNED_TEXT = 'Scanned. Confirm on your phone.';
 const WAITING_TEXT = 'Waiting for your phone…';
@@ -109,7 +109,7 @@ async function callbackParams(login: BrowserLogin): Promise<URLSearchParams> {
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
