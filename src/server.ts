@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { defaultIssuer, type Config } from './config/env.ts';
 import { InProcessBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
+import { issuerPath } from './http/issuerPath.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
@@ -53,7 +54,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
     await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
-    const services: Services = { config, issuer, db, clock, bus: new InProcessBus(), provider };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus: new InProcessBus(), provider };
     server.on('request', createApp(services).callback());
     const sweeper = setInterval(() => {
       sweep(services).catch((error: unknown) => console.error('[scanin] sweep failed:', error));

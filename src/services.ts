@@ -8,6 +8,8 @@ import type { Db } from './store/db.ts';
 export type Services = {
   config: Config;
   issuer: string;
+  /** The issuer's path (`''` for an origin): every route is under it, so every URL sent out starts with it. */
+  basePath: string;
   db: Db;
   clock: Clock;
   bus: EventBus;

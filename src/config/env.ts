@@ -58,6 +58,11 @@ export function parseIssuer(raw: string, name = 'ISSUER'): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http or https URL');
   if (url.search || url.hash) throw new ConfigError(name, 'must not have a query or fragment');
   if (url.username || url.password) throw new ConfigError(name, 'must not carry credentials');
+  // Every route lives under the issuer's path, and devices find the issuer in scanned URLs: plain
+  // segments only, so that no one has to agree on percent-encoding or empty segments.
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(url.pathname.replace(/\/+$/, ''))) {
+    throw new ConfigError(name, `its path must be segments of letters, digits and "-._~", as in https://example.com/sso, got ${JSON.stringify(url.pathname)}`);
+  }
   return url.href.replace(/\/+$/, '');
 }
 

@@ -75,7 +75,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     await touchDevice(db, device.id, now);
     await bus.publish(
       interactionTopic(request.uid),
-      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(request.uid) } } : { type: 'denied', data: {} },
+      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid) } } : { type: 'denied', data: {} },
     );
     if (numberIsWrong) throw wrongNumber();
     ctx.body = { status };

@@ -9,10 +9,11 @@ import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import type { Services } from '../services.ts';
 import { mountAssets } from './assets.ts';
 import { errorHandler } from './errors.ts';
+import { underIssuerPath } from './issuerPath.ts';
 import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
-/** Paths that are Scanin's own: an unknown one is our 404, never the engine's. */
+/** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
 const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/'];
 
 export function createApp(services: Services): Koa {
@@ -36,6 +37,7 @@ export function createApp(services: Services): Koa {
 
   app.use(securityHeaders);
   app.use(errorHandler);
+  app.use(underIssuerPath(services.basePath));
   app.use((ctx, next) => {
     if (!ctx.path.startsWith('/device/')) return next();
     // Challenges and answers are for one device, once: no cache may keep them.

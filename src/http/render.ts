@@ -6,12 +6,13 @@ import type { Context } from 'koa';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
-export function renderView(view: string, data: Record<string, unknown>): Promise<string> {
+/** `base`, the issuer's path (src/http/issuerPath.ts), starts every link a view makes. */
+export function renderView(view: string, data: Record<string, unknown> & { base: string }): Promise<string> {
   return ejs.renderFile(join(VIEWS_DIR, `${view}.ejs`), data, { async: true });
 }
 
 export async function render(ctx: Context, view: string, data: Record<string, unknown>, status = 200): Promise<void> {
-  const html = await renderView(view, data);
+  const html = await renderView(view, { base: (ctx.state.basePath as string | undefined) ?? '', ...data });
   ctx.status = status;
   ctx.type = 'html';
   ctx.body = html;

@@ -15,8 +15,8 @@ import { qrView } from './qrView.ts';
 const HEARTBEAT_MS = 15_000;
 const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired']);
 
-function stateEvent(request: LoginRequest, now: number): BrowserEvent | null {
-  const state = browserState(request, now);
+function stateEvent(request: LoginRequest, now: number, basePath: string): BrowserEvent | null {
+  const state = browserState(request, now, basePath);
   switch (state.status) {
     case 'scanned':
       return { type: 'scanned', data: { number: state.number } };
@@ -81,7 +81,7 @@ export async function openEventStream(
     const live = await liveLoginRequest(services, browser);
     if (live.status !== 'pending' && live.status !== 'scanned') {
       // Answered just before it ran out (the event may have gone to another instance): say so.
-      send(stateEvent(live, clock())!);
+      send(stateEvent(live, clock(), services.basePath)!);
       return;
     }
     if (live.rid !== shown.rid) send({ type: 'qr', data: await qrView(services.issuer, live) });
@@ -97,7 +97,7 @@ export async function openEventStream(
 
   const current = await liveLoginRequest(services, browser);
   if (shownRid && current.rid !== shownRid) send({ type: 'qr', data: await qrView(services.issuer, current) });
-  const missed = stateEvent(current, clock());
+  const missed = stateEvent(current, clock(), services.basePath);
   if (missed) send(missed);
   watch(current);
   at(interactionExpiresAt, async () => send({ type: 'expired', data: {} }));

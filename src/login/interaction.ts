@@ -44,10 +44,10 @@ export async function finishInteraction(ctx: Context, services: Services, result
 }
 
 /** The authorization request to start again with, for a page whose interaction has ended. */
-export function restartUrl(interaction: Interaction): string {
+export function restartUrl(basePath: string, interaction: Interaction): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(interaction.params)) {
     if (typeof value === 'string') params.set(key, value);
   }
-  return `/auth?${params}`;
+  return `${basePath}/auth?${params}`;
 }

@@ -34,7 +34,7 @@ async function showLogin(ctx: Context, services: Services, interaction: Interact
     svg: qr.svg,
     rid: request.rid,
     expiresAt: qr.expires_at,
-    restartUrl: restartUrl(interaction),
+    restartUrl: restartUrl(services.basePath, interaction),
   });
 }
 
@@ -78,7 +78,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     requireLoginPrompt(interaction);
     const request = await liveLoginRequest(services, browserContext(ctx, interaction));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ...browserState(request, clock()), qr: await qrView(services.issuer, request) };
+    ctx.body = { ...browserState(request, clock(), services.basePath), qr: await qrView(services.issuer, request) };
   });
 
   router.get('/interaction/:uid/complete', async (ctx) => {
@@ -90,7 +90,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     }
     // Exactly one completion per approval: a second tab or a replayed /complete finds it used.
     if (request?.status !== 'approved' || !(await completeLoginRequest(db, request.rid))) {
-      return ctx.redirect(`/interaction/${interaction.uid}`);
+      return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
     await finishInteraction(ctx, services, {
       login: { accountId: request.account_id!, amr: ['pop'], remember: true },
@@ -99,7 +99,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const interaction = await loadInteraction(ctx, services);
-    if (interaction.prompt.name !== 'consent') return ctx.redirect(`/interaction/${interaction.uid}`);
+    if (interaction.prompt.name !== 'consent') return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     const accountId = interaction.session!.accountId;
     const clientId = String(interaction.params.client_id);
     const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };

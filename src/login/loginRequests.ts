@@ -13,8 +13,9 @@ export type BrowserState =
   | { status: 'scanned'; number: string | null }
   | { status: 'approved'; number: string | null; complete_url: string };
 
-export function completeUrl(uid: string): string {
-  return `/interaction/${uid}/complete`;
+/** `basePath`: the issuer's path, under which every route lives. */
+export function completeUrl(basePath: string, uid: string): string {
+  return `${basePath}/interaction/${uid}/complete`;
 }
 
 /** Whether a device may still answer (or fetch) this request. Pure. */
@@ -28,11 +29,11 @@ export function isReplaceable(request: LoginRequest, now: number): boolean {
 }
 
 /** What the browser page should show for a request. Pure. */
-export function browserState(request: LoginRequest, now: number): BrowserState {
+export function browserState(request: LoginRequest, now: number, basePath: string): BrowserState {
   switch (request.status) {
     case 'approved':
     case 'completed':
-      return { status: 'approved', number: request.match_number, complete_url: completeUrl(request.uid) };
+      return { status: 'approved', number: request.match_number, complete_url: completeUrl(basePath, request.uid) };
     case 'denied':
       return { status: 'denied', number: null };
     case 'scanned':

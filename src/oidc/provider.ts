@@ -5,6 +5,7 @@ import Provider, { errors, type ClientMetadata, type Configuration, type KoaCont
 import type { JsonWebKey } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
+import { issuerPath } from '../http/issuerPath.ts';
 import { findConsent } from '../store/consents.ts';
 import type { Db } from '../store/db.ts';
 import { accountFinder } from './account.ts';
@@ -96,7 +97,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
     },
     // The authorization code flow only: no implicit or hybrid flows, whose tokens travel in URLs.
     responseTypes: ['code'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Under the issuer's path, like every route of Scanin (src/http/issuerPath.ts).
+    interactions: { url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db),
     renderError: renderOidcError,
     ttl: {

@@ -24,12 +24,19 @@ describe('configuration', () => {
     expect(config.database).toEqual({ client: 'postgres', connectionString: 'postgres://u@db:5432/scanin' });
   });
 
+  it('keeps the path of an issuer, without its trailing slashes', () => {
+    expect(loadConfig({ ISSUER: 'https://company.com/sso/' }).issuer).toBe('https://company.com/sso');
+    expect(loadConfig({ ISSUER: 'https://company.com/a/b.c~d_e-f' }).issuer).toBe('https://company.com/a/b.c~d_e-f');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT: expected a whole number, got "eighty"'],
     [{ PORT: '70000' }, 'PORT: must be between 0 and 65535'],
     [{ ISSUER: 'id.example.com' }, 'ISSUER: expected an absolute URL'],
     [{ ISSUER: 'ftp://id.example.com' }, 'ISSUER: must be an http or https URL'],
     [{ ISSUER: 'https://id.example.com/?a=1' }, 'ISSUER: must not have a query or fragment'],
+    [{ ISSUER: 'https://company.com/my%20sso' }, 'ISSUER: its path must be segments of letters, digits and "-._~"'],
+    [{ ISSUER: 'https://company.com/a//b' }, 'ISSUER: its path must be segments'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected sqlite:<file> or postgres://'],
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL: sqlite: needs a file path'],
     [{ COOKIE_KEYS: 'short' }, 'COOKIE_KEYS: each comma-separated key must be at least 32 characters'],
