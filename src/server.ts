@@ -13,6 +13,7 @@ import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
 import { openDatabase } from './store/db.ts';
+import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { migrate } from './store/migrate.ts';
 
@@ -41,6 +42,7 @@ async function sweep(services: Services): Promise<void> {
   await sweepExpiredPayloads(services.db, services.clock);
   // A request is of use until its interaction can no longer complete.
   await sweepLoginRequests(services.db, now - services.config.interactionTtl);
+  await sweepRequestIds(services.db, now);
 }
 
 export async function startScanin(config: Config, clock: Clock = systemClock): Promise<RunningScanin> {

@@ -1,6 +1,7 @@
 // Device assertions: compact JWS (RFC 7515) signed with the device key.
 // `signAssertion` signs whatever header and payload it is given, so tests can also forge the
 // assertions the server must refuse (another typ or alg, a stranger's kid, a stale iat).
+import { createHash, randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { ASSERTION_TYP } from '../protocol/assertion.ts';
@@ -38,4 +39,23 @@ export function signAssertion(key: DeviceKey, header: Record<string, unknown>, p
   const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
   const signature = sign(key, Buffer.from(signingInput, 'ascii'));
   return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+export type DeviceRequest = { issuer: string; act: string; method: string; url: string; body: Uint8Array; iat: number };
+
+/**
+ * The `Authorization` header value of a device's own request (docs/protocol.md, "Device
+ * requests"): an assertion binding the method, the URL and the exact body, with a fresh jti.
+ */
+export function requestAuthorization(key: DeviceKey, request: DeviceRequest): string {
+  const payload = {
+    aud: request.issuer,
+    iat: request.iat,
+    act: request.act,
+    htm: request.method,
+    htu: request.url,
+    body_sha256: createHash('sha256').update(request.body).digest('base64url'),
+    jti: randomBytes(16).toString('base64url'),
+  };
+  return `Scanin ${signAssertion(key, deviceHeader(key), payload)}`;
 }

@@ -3,9 +3,10 @@
 import { hostname } from 'node:os';
 import type { DeviceAlg } from '../protocol/jwk.ts';
 import { parseScaninUrl, type ScaninUrl } from '../protocol/urls.ts';
-import { deviceHeader, enrollmentHeader, signAssertion } from './assertion.ts';
+import { deviceHeader, enrollmentHeader, requestAuthorization, signAssertion } from './assertion.ts';
 import { generateDeviceKey, importDeviceKey } from './keys.ts';
 import { loadDevices, saveDevices, type StoredDevice } from './keystore.ts';
+import { newVaultKey, openVault, sealVault } from './vaultCipher.ts';
 
 export type AuthenticatorOptions = {
   keysFile: string;
@@ -52,7 +53,10 @@ export type AnswerOptions = {
 };
 export type AnswerResult = { status: string; request: LoginRequest };
 
-export type DeviceSummary = Omit<StoredDevice, 'private_key'>;
+export type DeviceSummary = Omit<StoredDevice, 'private_key' | 'vault_key'>;
+
+/** The vault as read: its version (0: never written) and the decrypted text (null: none). */
+export type VaultContents = { version: number; text: string | null; updated_at: number | null };
 
 /** The server said no, in the protocol's words: `{"error", "error_description"}`. */
 export class DeviceApiError extends Error {
@@ -173,7 +177,7 @@ export class Authenticator {
       chal: enrollment.challenge,
       device_name: deviceName,
     });
-    const answer = object(await this.call('POST', path, { assertion }), 'enrollment answer');
+    const answer = object(await this.call('POST', path, JSON.stringify({ assertion })), 'enrollment answer');
     const result: EnrollResult = {
       device_id: string(answer, 'device_id', 'enrollment answer'),
       sub: string(answer, 'sub', 'enrollment answer'),
@@ -195,6 +199,7 @@ export class Authenticator {
       private_key: Buffer.from(key.privateKey).toString('base64url'),
       public_jwk: key.publicJwk,
       enrolled_at: this.nowSeconds(),
+      vault_key: newVaultKey(),
     });
     await saveDevices(this.keysFile, devices);
     return result;
@@ -225,14 +230,52 @@ export class Authenticator {
       decision,
       ...(num === undefined ? {} : { num }),
     });
-    const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), { assertion }), 'answer');
+    const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), JSON.stringify({ assertion })), 'answer');
     return { status: string(answer, 'status', 'answer'), request };
   }
 
   /** The enrolled devices, without their private keys. */
   async list(): Promise<DeviceSummary[]> {
     const devices = await loadDevices(this.keysFile);
-    return devices.map(({ private_key: _secret, ...summary }) => summary);
+    return devices.map(({ private_key: _secret, vault_key: _vaultKey, ...summary }) => summary);
+  }
+
+  /** `GET /device/v1/vault`, decrypted with this device's vault key. */
+  async readVault(issuer: string, deviceId?: string): Promise<VaultContents> {
+    const device = await this.deviceFor(issuer, deviceId);
+    const answer = object(await this.deviceCall(device, 'GET', `${issuer}/device/v1/vault`), 'vault');
+    const version = number(answer, 'version', 'vault');
+    if (answer.data === null) return { version, text: null, updated_at: null };
+    if (!device.vault_key) throw new Error(`the vault of device ${device.device_id} was written, but this key store has no vault key for it`);
+    return { version, text: openVault(device.vault_key, device.device_id, string(answer, 'data', 'vault')), updated_at: number(answer, 'updated_at', 'vault') };
+  }
+
+  /**
+   * `PUT /device/v1/vault`: encrypts `text` and writes it over version `replaces` (the one read).
+   * A stale `replaces` is refused by the server (409 version_conflict), never overwritten.
+   */
+  async writeVault(issuer: string, text: string, replaces: number, deviceId?: string): Promise<{ version: number }> {
+    let device = await this.deviceFor(issuer, deviceId);
+    if (!device.vault_key) device = await this.addVaultKey(device);
+    const data = sealVault(device.vault_key!, device.device_id, text);
+    const answer = object(await this.deviceCall(device, 'PUT', `${issuer}/device/v1/vault`, { version: replaces, data }), 'vault answer');
+    return { version: number(answer, 'version', 'vault answer') };
+  }
+
+  /** Key stores written before the vault existed get a vault key at its first use. */
+  private async addVaultKey(device: StoredDevice): Promise<StoredDevice> {
+    const devices = await loadDevices(this.keysFile);
+    const updated = { ...device, vault_key: newVaultKey() };
+    await saveDevices(this.keysFile, devices.map((candidate) => (candidate.device_id === device.device_id ? updated : candidate)));
+    return updated;
+  }
+
+  /** A device's own request, signed in its Authorization header over method, URL and body. */
+  private deviceCall(device: StoredDevice, method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
+    const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
+    const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
+    const authorization = requestAuthorization(key, { issuer: device.issuer, act: 'vault', method, url, body: bytes, iat: this.nowSeconds() });
+    return this.call(method, url, body === undefined ? undefined : bytes.toString('utf8'), authorization);
   }
 
   private nowSeconds(): number {
@@ -257,13 +300,17 @@ export class Authenticator {
   }
 
   /** One JSON exchange with the device API; protocol errors become DeviceApiError. */
-  private async call(method: 'GET' | 'POST', url: string, body?: Json): Promise<unknown> {
+  private async call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string): Promise<unknown> {
     let response: Response;
     try {
       response = await this.fetch(url, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
       // fetch says only "fetch failed"; what went wrong (ECONNREFUSED, a bad certificate) is the cause.

@@ -26,6 +26,8 @@ Commands:
   approve <url> [--number NN]                       approve the login request {issuer}/q/{rid}
   deny <url>                                        deny the login request {issuer}/q/{rid}
   list                                              show the enrolled devices
+  vault-read <issuer>                               show this device's vault (decrypted) and its version
+  vault-write <issuer> <text> --version N           encrypt <text> into the vault over version N
 
 Options:
   --keys FILE   the key store (default: $SCANIN_DEVICE_KEYS, else ~/.scanin-device.json)
@@ -68,6 +70,23 @@ Shows who is asking, then denies the login request.`,
 Shows the enrolled devices (never their private keys).`,
     options: {},
     positionals: [],
+  },
+  'vault-read': {
+    usage: `Usage: scanin-device vault-read <issuer>
+
+Reads the vault of the device enrolled at <issuer> (e.g. https://id.example.com), decrypts it
+with the vault key in the key store, and shows its version and text.`,
+    options: {},
+    positionals: ['issuer'],
+  },
+  'vault-write': {
+    usage: `Usage: scanin-device vault-write <issuer> <text> --version N
+
+Encrypts <text> and writes it as the vault of the device enrolled at <issuer>.
+  --version N   the version being replaced, as vault-read showed it (0 for the first write).
+                If someone wrote in between, the server refuses (version_conflict): read again.`,
+    options: { version: { type: 'string' } },
+    positionals: ['issuer', 'text'],
   },
 };
 
@@ -161,6 +180,17 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     io.out(`Enrolled device ${result.device_id} for ${result.account.name} <${result.account.email}> at ${result.issuer}`);
     io.out(`status: ${result.status}`);
     if (result.status === 'pending_confirmation') io.out('Confirm this device in the browser that showed the QR code.');
+  } else if (name === 'vault-read') {
+    const vault = await authenticator.readVault(url);
+    io.out(`version: ${vault.version}`);
+    io.out(vault.text ?? '(empty: never written)');
+  } else if (name === 'vault-write') {
+    const version = stringOption(values, 'version');
+    if (version === undefined || !/^\d+$/.test(version)) {
+      throw new UsageError(`--version must be the version being replaced (a whole number), got ${JSON.stringify(version ?? null)}`, command.usage);
+    }
+    const written = await authenticator.writeVault(url, positionals[1]!, Number(version));
+    io.out(`version: ${written.version}`);
   } else if (name === 'approve' || name === 'deny') {
     await answerCommand(authenticator, name, url, stringOption(values, 'number'), io);
   } else {

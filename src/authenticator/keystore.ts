@@ -19,6 +19,8 @@ export type StoredDevice = {
   public_jwk: DevicePublicJwk;
   /** Seconds since the epoch. */
   enrolled_at: number;
+  /** 32 raw bytes, base64url: the AES-256-GCM key of this device's vault. Made at first use. */
+  vault_key?: string;
 };
 
 type KeyStoreFile = { version: 1; devices: StoredDevice[] };
@@ -35,6 +37,7 @@ function parseDevice(input: unknown, where: string): StoredDevice {
     throw new Error(`${where}.alg: expected one of ${DEVICE_ALGS.join(', ')}, got ${JSON.stringify(device.alg)}`);
   }
   if (typeof device.enrolled_at !== 'number') throw new Error(`${where}.enrolled_at: expected a number`);
+  if (device.vault_key !== undefined && typeof device.vault_key !== 'string') throw new Error(`${where}.vault_key: expected a string`);
   const jwk = parseDevicePublicJwk(device.public_jwk);
   if (typeof jwk === 'string') throw new Error(`${where}.public_jwk: ${jwk}`);
   return { ...(device as StoredDevice), public_jwk: jwk };

@@ -19,7 +19,11 @@ export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
 }
 
 export async function readJsonObject(ctx: Context, limit = DEVICE_BODY_LIMIT): Promise<Record<string, unknown>> {
-  const raw = await readBody(ctx, limit);
+  return parseJsonObject(ctx, await readBody(ctx, limit));
+}
+
+/** A body already read (e.g. to check its hash) as a JSON object. */
+export function parseJsonObject(ctx: Context, raw: Buffer): Record<string, unknown> {
   if (!ctx.is('application/json')) throw invalidRequest('the body must be application/json');
   let value: unknown;
   try {

@@ -10,7 +10,7 @@ export const IAT_WINDOW_SECONDS = 60;
 export type ExpectedClaims = {
   issuer: string;
   now: number;
-  act: 'login' | 'enroll' | 'vault';
+  act: string;
   bindings: Record<string, string>;
 };
 

@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import cors from '@koa/cors';
 import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
+import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import type { Services } from '../services.ts';
 import { mountAssets } from './assets.ts';
@@ -28,12 +29,13 @@ export function createApp(services: Services): Koa {
   const deviceApi = new Router();
   mountLoginRequestRoutes(deviceApi, services);
   mountEnrollmentRoutes(deviceApi, services);
+  mountVaultRoutes(deviceApi, services);
 
   const engine = services.provider.callback();
 
   // Devices authenticate by signature, never by cookie, so any origin may call the API. This
   // runs before routing so that preflight requests get their answer too.
-  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 600 });
+  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], maxAge: 600 });
 
   app.use(securityHeaders);
   app.use(errorHandler);

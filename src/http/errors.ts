@@ -18,9 +18,11 @@ const PAGE_TITLES: Record<number, string> = {
   410: 'This link has expired',
 };
 
-function describe(error: OidcError): { status: number; code: string; description: string; headers: Record<string, string> } {
+type Described = { status: number; code: string; description: string; headers: Record<string, string>; details?: Record<string, unknown> };
+
+function describe(error: OidcError): Described {
   if (error instanceof ProtocolError) {
-    return { status: error.status, code: error.code, description: error.message, headers: error.headers };
+    return { status: error.status, code: error.code, description: error.message, headers: error.headers, details: error.details };
   }
   // oidc-provider's errors (SessionNotFound, InvalidRequest, …) carry their own code and status.
   if (typeof error.error === 'string' && (error.statusCode ?? error.status)) {
@@ -45,12 +47,12 @@ export async function errorHandler(ctx: Context, next: Next): Promise<void> {
     }
   } catch (caught) {
     const error = caught as OidcError;
-    const { status, code, description, headers } = describe(error);
+    const { status, code, description, headers, details } = describe(error);
     if (status >= 500) console.error(`[scanin] ${ctx.method} ${ctx.path}:`, error);
     ctx.set(headers);
     if (wantsJson(ctx)) {
       ctx.status = status;
-      ctx.body = { error: code, error_description: description };
+      ctx.body = { error: code, error_description: description, ...details };
       return;
     }
     await render(ctx, 'error', { title: PAGE_TITLES[status] ?? 'Something went wrong', message: description, code }, status);

@@ -4,23 +4,30 @@ export class ProtocolError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** Members the answer carries besides `error` and `error_description`, e.g. a vault's current version. */
+  readonly details: Record<string, unknown>;
 
-  constructor(status: number, code: string, description: string, headers: Record<string, string> = {}) {
+  constructor(status: number, code: string, description: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) {
     super(description);
     this.name = 'ProtocolError';
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.details = details;
   }
 }
 
 export const invalidRequest = (why: string) => new ProtocolError(400, 'invalid_request', why);
 export const wrongNumber = () => new ProtocolError(400, 'wrong_number', 'the number chosen is not the one the browser shows; this login request is now denied');
 export const invalidAssertion = (why: string) => new ProtocolError(401, 'invalid_assertion', why);
+/** A device-authenticated request without a usable `Authorization: Scanin` header. */
+export const missingDeviceAuthorization = (why: string) => new ProtocolError(401, 'invalid_assertion', why, { 'WWW-Authenticate': 'Scanin' });
 export const unknownDevice = (kid: string) => new ProtocolError(401, 'unknown_device', `no device with kid ${JSON.stringify(kid)} is enrolled`);
 export const deviceRevoked = () => new ProtocolError(403, 'device_revoked', 'this device was revoked');
 export const notFound = (what: string) => new ProtocolError(404, 'not_found', `${what} does not exist`);
 export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already_answered', `${what} was already answered`);
+export const vaultConflict = (current: number) =>
+  new ProtocolError(409, 'version_conflict', `the vault is at version ${current}: read it, merge, and write again naming that version`, {}, { version: current });
 export const expired = (what: string) => new ProtocolError(410, 'expired', `${what} has expired`);
 /** `unread`: reading stopped in the middle of the body, so the connection cannot carry another request. */
 export const payloadTooLarge = (limit: number, unread = false) =>
