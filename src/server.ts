@@ -1,10 +1,15 @@
 // Starting and stopping Scanin: database and migrations, persisted keys, clients, the engine,
-// the HTTP server, and the sweeper that removes expired rows.
+// the event bus, the HTTP server, and the sweeper that removes expired rows. Stopping is
+// graceful (SIGTERM in `scanin serve`): stop accepting connections, tell open event streams to
+// reconnect (a load balancer sends them to another instance), let in-flight requests finish,
+// then close the bus and the database.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
 import { defaultIssuer, type Config } from './config/env.ts';
-import { InProcessBus } from './events/bus.ts';
+import type { EventBus } from './events/bus.ts';
+import { openBus } from './events/openBus.ts';
+import { OpenStreams } from './events/openStreams.ts';
 import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
@@ -18,6 +23,10 @@ import { sweepLoginRequests } from './store/loginRequests.ts';
 import { migrate } from './store/migrate.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** How long in-flight requests get to finish at shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** How often idle keep-alive connections are closed while the others finish. */
+const IDLE_SWEEP_MS = 50;
 
 export type RunningScanin = {
   issuer: string;
@@ -49,6 +58,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
   const clients = readClientsFile(config.clientsFile);
   const db = openDatabase(config.database);
   const server = createServer();
+  let bus: EventBus | undefined;
   try {
     await migrate(db);
     const [signingKeys, cookieKeys] = [await loadSigningKeys(db), await loadCookieKeys(db, config.cookieKeys)];
@@ -56,8 +66,15 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
     await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus: new InProcessBus(), provider };
-    server.on('request', createApp(services).callback());
+    bus = await openBus(config.database, db);
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams() };
+    const app = createApp(services).callback();
+    let stopping = false;
+    server.on('request', (req, res) => {
+      // While stopping, no connection is kept for another request: the next one goes elsewhere.
+      if (stopping) res.setHeader('Connection', 'close');
+      void app(req, res);
+    });
     const sweeper = setInterval(() => {
       sweep(services).catch((error: unknown) => console.error('[scanin] sweep failed:', error));
     }, SWEEP_INTERVAL_MS);
@@ -68,18 +85,28 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
       server,
       services,
       async close() {
+        stopping = true;
         clearInterval(sweeper);
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Event streams never end by themselves.
-          server.closeAllConnections();
+          const idle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+          const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(cut);
+            resolve();
+          });
+          // Event streams never end by themselves: each tells its browser to reconnect.
+          services.streams.drain();
+          server.closeIdleConnections();
         });
+        services.streams.stop();
         await services.bus.close();
         await db.destroy();
       },
     };
   } catch (error) {
     server.close();
+    await bus?.close();
     await db.destroy();
     throw error;
   }

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Clock } from './clock.ts';
 import type { Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
+import type { OpenStreams } from './events/openStreams.ts';
 import type { Db } from './store/db.ts';
 
 export type Services = {
@@ -13,5 +14,7 @@ export type Services = {
   db: Db;
   clock: Clock;
   bus: EventBus;
+  /** This instance's open event streams (one shared timer; drained at shutdown). */
+  streams: OpenStreams;
   provider: Provider;
 };

@@ -1,47 +1,29 @@
-// Wakes the browsers waiting on a login. One small interface so that the in-process bus here can
-// be replaced by PostgreSQL LISTEN/NOTIFY when several instances share a database: the events
-// carry no state that is not also in the database (a browser that misses one reads /status).
-import { EventEmitter } from 'node:events';
+// Wakes the browsers waiting on a login, on whichever instance holds their event stream. One
+// interface, two implementations chosen by DATABASE_URL (see openBus.ts): in-process for SQLite
+// (one instance), PostgreSQL LISTEN/NOTIFY when several instances share a database. Events carry
+// no state that is not also in the database: a subscriber that may have missed some (the
+// listening connection was lost) is told to re-read its state, once.
 
-export type BrowserEvent =
+/** What crosses instances: the answers to a login request. Small (NOTIFY payloads are < 8000 bytes). */
+export type LoginEvent =
   | { type: 'scanned'; data: { number: string | null } }
   | { type: 'approved'; data: { complete_url: string } }
-  | { type: 'denied'; data: Record<string, never> }
-  | { type: 'qr'; data: { rid: string; url: string; svg: string; expires_at: number } }
-  | { type: 'expired'; data: Record<string, never> };
+  | { type: 'denied'; data: Record<string, never> };
 
-export type Listener = (event: BrowserEvent) => void;
+export type Listener = (event: LoginEvent) => void;
 
 export interface EventBus {
-  publish(topic: string, event: BrowserEvent): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(topic: string, listener: Listener): () => void;
+  /** Delivers `event` to every subscriber of `topic` on every instance. Never throws. */
+  publish(topic: string, event: LoginEvent): Promise<void>;
+  /**
+   * Returns the function that unsubscribes. `resync` is called when events for this topic may
+   * have been lost (after the bus reconnected): the subscriber should read its state again.
+   */
+  subscribe(topic: string, listener: Listener, resync?: () => void): () => void;
   close(): Promise<void>;
 }
 
 /** The topic a login interaction's browser listens on. */
 export function interactionTopic(uid: string): string {
   return `interaction:${uid}`;
-}
-
-export class InProcessBus implements EventBus {
-  private readonly emitter = new EventEmitter();
-
-  constructor() {
-    // One listener per open browser stream: many are normal, not a leak.
-    this.emitter.setMaxListeners(0);
-  }
-
-  async publish(topic: string, event: BrowserEvent): Promise<void> {
-    this.emitter.emit(topic, event);
-  }
-
-  subscribe(topic: string, listener: Listener): () => void {
-    this.emitter.on(topic, listener);
-    return () => this.emitter.off(topic, listener);
-  }
-
-  async close(): Promise<void> {
-    this.emitter.removeAllListeners();
-  }
 }

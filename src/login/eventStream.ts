@@ -2,20 +2,33 @@
 // It subscribes before it reads the state (so nothing falls between the two), replays a state
 // the browser may have missed (scanned, approved, denied), replaces the QR code when the shown
 // request expires unanswered, says `expired` when the interaction itself ends, and sends a
-// comment every 15 s so proxies keep the connection open.
+// comment every 15 s so proxies keep the connection open. When the bus may have lost events
+// (its connection to PostgreSQL dropped), it reads the state again, once; it never polls. Its
+// deadlines and keep-alives run on the instance's one shared timer (OpenStreams).
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import { interactionTopic, type BrowserEvent } from '../events/bus.ts';
+import { interactionTopic, type LoginEvent } from '../events/bus.ts';
+import type { OpenStream } from '../events/openStreams.ts';
 import type { Services } from '../services.ts';
 import type { LoginRequest } from '../store/loginRequests.ts';
 import type { BrowserContext } from './loginRequests.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 
-const HEARTBEAT_MS = 15_000;
-const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired']);
+export type BrowserEvent =
+  | LoginEvent
+  | { type: 'qr'; data: { rid: string; url: string; svg: string; expires_at: number } }
+  | { type: 'expired'; data: Record<string, never> }
+  | { type: 'reconnect'; data: Record<string, never> };
 
-function stateEvent(request: LoginRequest, now: number, basePath: string): BrowserEvent | null {
+const HEARTBEAT_MS = 15_000;
+/** What a generic EventSource waits before reconnecting; the login page reconnects itself. */
+const RETRY_MS = 2_000;
+/** Deadlines fire this long after the second they name, so the database agrees they passed. */
+const DEADLINE_SLACK_MS = 50;
+const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect']);
+
+function stateEvent(request: LoginRequest, now: number, basePath: string): LoginEvent | null {
   const state = browserState(request, now, basePath);
   switch (state.status) {
     case 'scanned':
@@ -26,6 +39,103 @@ function stateEvent(request: LoginRequest, now: number, basePath: string): Brows
       return { type: 'denied', data: {} };
     default:
       return null;
+  }
+}
+
+class BrowserEventStream implements OpenStream {
+  readonly body = new PassThrough();
+  private closed = false;
+  private nextHeartbeatMs = Date.now() + HEARTBEAT_MS;
+  /** The QR code the page shows now. */
+  private shownRid: string | undefined;
+  /** The last login state said, so a re-read does not repeat it. */
+  private lastState = '';
+  private rotateAtMs: number | undefined;
+  private readonly expireAtMs: number;
+  /** Re-reads run one after another, never two at once. */
+  private reading: Promise<void> = Promise.resolve();
+  private readonly detach: Array<() => void> = [];
+
+  constructor(
+    private readonly services: Services,
+    private readonly browser: BrowserContext,
+    private readonly interactionExpiresAt: number,
+    shownRid: string | undefined,
+  ) {
+    this.shownRid = shownRid;
+    this.expireAtMs = interactionExpiresAt * 1000 + DEADLINE_SLACK_MS;
+  }
+
+  /** Subscribes, then reads the state: an event published in between is not lost. */
+  async start(): Promise<void> {
+    this.detach.push(
+      this.services.bus.subscribe(
+        interactionTopic(this.browser.uid),
+        (event) => this.send(event),
+        () => this.readState(),
+      ),
+    );
+    this.body.write(`retry: ${RETRY_MS}\n\n`);
+    this.reading = this.catchUp();
+    await this.reading;
+    if (this.closed) return;
+    this.detach.push(this.services.streams.add(this));
+    if (this.services.streams.isDraining) this.reconnect();
+  }
+
+  send(event: BrowserEvent): void {
+    if (this.closed) return;
+    const data = JSON.stringify(event.data);
+    if (event.type === 'scanned' || event.type === 'approved' || event.type === 'denied') this.lastState = `${event.type}${data}`;
+    this.body.write(`event: ${event.type}\ndata: ${data}\n\n`);
+    if (FINAL_EVENTS.has(event.type)) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const detach of this.detach) detach();
+    this.body.end();
+  }
+
+  tick(nowMs: number): void {
+    if (nowMs >= this.expireAtMs) return this.send({ type: 'expired', data: {} });
+    if (this.rotateAtMs !== undefined && nowMs >= this.rotateAtMs) {
+      // The shown request ran out: the interaction gets a new one and the page a new QR code.
+      this.rotateAtMs = undefined;
+      this.readState();
+    }
+    if (nowMs >= this.nextHeartbeatMs) {
+      this.nextHeartbeatMs = nowMs + HEARTBEAT_MS;
+      this.body.write(': keep-alive\n\n');
+    }
+  }
+
+  reconnect(): void {
+    this.send({ type: 'reconnect', data: {} });
+  }
+
+  readState(): void {
+    this.reading = this.reading.then(() => this.catchUp()).catch((error: unknown) => {
+      console.error('[scanin] event stream:', error);
+      this.close();
+    });
+  }
+
+  /** Says whatever the page has not heard: a new QR code, or the state of the live request. */
+  private async catchUp(): Promise<void> {
+    if (this.closed) return;
+    const { services } = this;
+    const live = await liveLoginRequest(services, this.browser);
+    if (this.shownRid === undefined) this.shownRid = live.rid;
+    const open = live.status === 'pending' || live.status === 'scanned';
+    if (open && live.rid !== this.shownRid) {
+      this.shownRid = live.rid;
+      this.send({ type: 'qr', data: await qrView(services.issuer, live) });
+    }
+    const state = stateEvent(live, services.clock(), services.basePath);
+    if (state && `${state.type}${JSON.stringify(state.data)}` !== this.lastState) this.send(state);
+    if (open && live.expires_at < this.interactionExpiresAt) this.rotateAtMs = live.expires_at * 1000 + DEADLINE_SLACK_MS;
   }
 }
 
@@ -40,65 +150,17 @@ export async function openEventStream(
   interactionExpiresAt: number,
   shownRid: string | undefined,
 ): Promise<void> {
-  const { bus, clock } = services;
-  const stream = new PassThrough();
-  const timers = new Set<NodeJS.Timeout>();
-  let closed = false;
-
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    for (const timer of timers) clearTimeout(timer);
-    clearInterval(heartbeat);
-    stream.end();
-  };
-  const send = (event: BrowserEvent) => {
-    if (closed) return;
-    stream.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-    if (FINAL_EVENTS.has(event.type)) close();
-  };
-  const at = (epochSeconds: number, task: () => Promise<void>) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      task().catch((error: unknown) => {
-        console.error('[scanin] event stream:', error);
-        close();
-      });
-    }, Math.max(0, epochSeconds * 1000 - Date.now()) + 50);
-    timers.add(timer);
-  };
-
-  const unsubscribe = bus.subscribe(interactionTopic(browser.uid), send);
-  const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  ctx.req.on('close', close);
-
-  const watch = (request: LoginRequest) => {
-    if (request.expires_at < interactionExpiresAt) at(request.expires_at, rotate(request));
-  };
-  // When the shown request runs out unanswered, the interaction gets a new one and the page a new QR.
-  const rotate = (shown: LoginRequest) => async () => {
-    const live = await liveLoginRequest(services, browser);
-    if (live.status !== 'pending' && live.status !== 'scanned') {
-      // Answered just before it ran out (the event may have gone to another instance): say so.
-      send(stateEvent(live, clock(), services.basePath)!);
-      return;
-    }
-    if (live.rid !== shown.rid) send({ type: 'qr', data: await qrView(services.issuer, live) });
-    watch(live);
-  };
-
+  const stream = new BrowserEventStream(services, browser, interactionExpiresAt, shownRid);
+  ctx.req.on('close', () => stream.close());
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
   ctx.status = 200;
-  ctx.body = stream;
-  stream.write(`retry: 2000\n\n`);
-
-  const current = await liveLoginRequest(services, browser);
-  if (shownRid && current.rid !== shownRid) send({ type: 'qr', data: await qrView(services.issuer, current) });
-  const missed = stateEvent(current, clock(), services.basePath);
-  if (missed) send(missed);
-  watch(current);
-  at(interactionExpiresAt, async () => send({ type: 'expired', data: {} }));
+  ctx.body = stream.body;
+  try {
+    await stream.start();
+  } catch (error) {
+    stream.close();
+    throw error;
+  }
 }

@@ -1,13 +1,13 @@
 // `npx scanin …` and `npx scanin-device …` as an administrator and a user run them, as real
 // processes against the database of a running Scanin.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCANIN_BIN as SCANIN, spawnScanin } from '../helpers/process.ts';
 import { startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
 
 const run = promisify(execFile);
-const SCANIN = join(import.meta.dirname, '../../src/cli/bin.js');
 const DEVICE = join(import.meta.dirname, '../../src/authenticator/bin.js');
 
 type Result = { code: number; stdout: string; stderr: string };
@@ -85,18 +85,7 @@ describe('the scanin command line', () => {
   });
 
   it('serves: migrates a new database, answers discovery, and stops cleanly on SIGTERM', async () => {
-    const dir = testDir();
-    const child = spawn(process.execPath, [SCANIN, 'serve'], { env: { ...process.env, ...testEnv(dir, { PORT: '0' }) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const issuer = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /issuer (\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited early: ${output}`)));
-    });
+    const { child, issuer, exited } = await spawnScanin(testEnv(testDir(), { PORT: '0' }));
     const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string };
     expect(discovery.issuer).toBe(issuer);
     child.kill('SIGTERM');

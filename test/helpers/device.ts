@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { signAssertion, deviceHeader, enrollmentHeader } from '../../src/authenticator/assertion.ts';
 import { generateDeviceKey, type DeviceKey } from '../../src/authenticator/keys.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
-import { interactionTopic, type BrowserEvent } from '../../src/events/bus.ts';
+import { interactionTopic, type LoginEvent } from '../../src/events/bus.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createEnrollment } from '../../src/enrollment/enrollments.ts';
 import type { DeviceAlg } from '../../src/protocol/jwk.ts';
@@ -200,7 +200,7 @@ export type WaitingLogin = OpenLogin & {
   /** The browser's Server-Sent Events stream, as the page reads it. */
   events: EventStream;
   /** Every event the server published for this interaction since it was set up (after the scan). */
-  published: BrowserEvent[];
+  published: LoginEvent[];
   challenge: string;
 };
 
@@ -220,7 +220,7 @@ export async function waitingLogin(scanin: TestScanin, options: { scanned?: bool
     expect(scan.status, scan.text).toBe(200);
     expect((await events.next()).type).toBe('scanned');
   }
-  const published: BrowserEvent[] = [];
+  const published: LoginEvent[] = [];
   scanin.services.bus.subscribe(interactionTopic(login.uid), (event) => published.push(event));
   return { ...login, events, published, challenge: row.challenge };
 }

@@ -53,6 +53,12 @@
       window.location.assign(statusUrl.replace(/status$/, 'complete'));
     },
     qr: function (data) { showQr(data); },
+    // The server is stopping (a deploy, a restart): listen again now, which reaches another
+    // instance; a little randomness keeps thousands of pages from arriving at the same instant.
+    reconnect: function () {
+      if (source) source.close();
+      setTimeout(function () { readStatus().then(listen); }, Math.random() * 500);
+    },
     expired: function () {
       finish();
       qrBox.classList.add('faded');
