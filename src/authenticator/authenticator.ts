@@ -50,6 +50,11 @@ export type AnswerOptions = {
   number?: string;
   /** Which enrolled device answers; by default the first one enrolled at the request's issuer. */
   deviceId?: string;
+  /**
+   * The user proved to the phone who they are (PIN or biometrics) before approving: signed as
+   * `uv: true`, it raises the login's acr. A real app sets it only after the platform's check.
+   */
+  userVerified?: boolean;
 };
 export type AnswerResult = { status: string; request: LoginRequest };
 
@@ -229,6 +234,7 @@ export class Authenticator {
       chal: request.challenge,
       decision,
       ...(num === undefined ? {} : { num }),
+      ...(options.userVerified ? { uv: true } : {}),
     });
     const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), JSON.stringify({ assertion })), 'answer');
     return { status: string(answer, 'status', 'answer'), request };

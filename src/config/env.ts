@@ -20,6 +20,8 @@ export type Config = {
   inviteTtl: number;
   trustProxy: boolean;
   numberMatching: boolean;
+  /** Let back-channel logout and CIBA pings reach loopback and private addresses (oidc-provider refuses them). */
+  allowPrivateCallbacks: boolean;
 };
 
 export class ConfigError extends Error {
@@ -113,5 +115,6 @@ export function loadConfig(env: Env = process.env): Config {
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     numberMatching: boolean(env, 'NUMBER_MATCHING', false),
+    allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),
   };
 }

@@ -39,6 +39,13 @@ function parseDecision(payload: Record<string, unknown>): 'approve' | 'deny' {
   throw invalidRequest(`decision must be "approve" or "deny", got ${JSON.stringify(payload.decision)}`);
 }
 
+/** `uv`: optional; true when the phone verified its user (PIN or biometrics) before signing. */
+function parseUserVerified(payload: Record<string, unknown>): boolean {
+  if (payload.uv === undefined) return false;
+  if (typeof payload.uv === 'boolean') return payload.uv;
+  throw invalidRequest(`uv must be true or false when present, got ${JSON.stringify(payload.uv)}`);
+}
+
 export function mountLoginRequestRoutes(router: Router, services: Services): void {
   const { db, clock, bus, provider } = services;
 
@@ -63,10 +70,11 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       bindings: { rid: request.rid, chal: request.challenge },
     });
     const decision = parseDecision(payload);
+    const userVerified = parseUserVerified(payload);
     const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;
     const status = decision === 'approve' && !numberIsWrong ? 'approved' : 'denied';
 
-    const won = await answerLoginRequest(db, request.rid, { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null }, now);
+    const won = await answerLoginRequest(db, request.rid, { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: userVerified }, now);
     if (!won) {
       // Another answer won the race, or time ran out between the read and the write.
       checkRequestOpen((await findLoginRequest(db, request.rid))!, clock());

@@ -8,6 +8,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { render } from '../http/render.ts';
+import { authenticationContext } from '../oidc/authContext.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { rememberConsent } from '../store/consents.ts';
@@ -93,7 +94,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
     await finishInteraction(ctx, services, {
-      login: { accountId: request.account_id!, amr: ['pop'], remember: true },
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true },
     });
   });
 

@@ -1,5 +1,5 @@
 // clients.json: a JSON array of oidc-provider client metadata plus Scanin's own fields
-// (`first_party`). Checked at start so a bad file stops Scanin with a message that names the
+// (`first_party`, `require_pkce`, front-channel logout). Checked at start so a bad file stops Scanin with a message that names the
 // client and the field, instead of failing at the first login.
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
@@ -12,7 +12,40 @@ export class ClientsFileError extends Error {
 }
 
 /** Scanin's own client fields, declared to oidc-provider (which drops unknown fields). */
-export const SCANIN_CLIENT_FIELDS = ['first_party'];
+export const SCANIN_CLIENT_FIELDS = ['first_party', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required'];
+
+type Metadata = Record<string, unknown>;
+
+/**
+ * The rule for Scanin's own fields, for clients.json and dynamic registration alike: the
+ * problem with `key`'s value, or null. PKCE may be turned off only for a confidential client
+ * (RFC 9700 §2.1.1: a public client has nothing else that binds the code to it).
+ */
+export function ownFieldProblem(key: string, value: unknown, metadata: Metadata): string | null {
+  if (value === undefined) return null;
+  switch (key) {
+    case 'first_party':
+    case 'frontchannel_logout_session_required':
+      return typeof value === 'boolean' ? null : `${key} must be true or false`;
+    case 'require_pkce':
+      if (typeof value !== 'boolean') return 'require_pkce must be true or false';
+      if (!value && metadata.token_endpoint_auth_method === 'none') return 'require_pkce can be false only for a confidential client: a public client must use PKCE';
+      return null;
+    case 'frontchannel_logout_uri': {
+      const url = typeof value === 'string' ? URL.parse(value) : null;
+      if (!url || !['https:', 'http:'].includes(url.protocol) || url.hash) return 'frontchannel_logout_uri must be an http(s) URL without a fragment';
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Whether the client signs in people through the browser (and so needs redirect URIs). */
+export function usesCodeFlow(metadata: Metadata): boolean {
+  const grants = metadata.grant_types;
+  return !Array.isArray(grants) || grants.includes('authorization_code');
+}
 
 function describe(index: number, metadata: Record<string, unknown>): string {
   return typeof metadata.client_id === 'string' ? `client "${metadata.client_id}"` : `client at index ${index}`;
@@ -20,10 +53,13 @@ function describe(index: number, metadata: Record<string, unknown>): string {
 
 function checkOwnFields(metadata: Record<string, unknown>): string | null {
   if (typeof metadata.client_id !== 'string' || metadata.client_id === '') return 'field "client_id": must be a non-empty string';
-  if ('first_party' in metadata && typeof metadata.first_party !== 'boolean') return 'field "first_party": must be true or false';
+  for (const key of SCANIN_CLIENT_FIELDS) {
+    const problem = ownFieldProblem(key, metadata[key], metadata);
+    if (problem) return `field "${key}": ${problem}`;
+  }
   const uris = metadata.redirect_uris;
-  if (!Array.isArray(uris) || uris.length === 0 || !uris.every((uri) => typeof uri === 'string')) {
-    return 'field "redirect_uris": must be a non-empty array of URLs';
+  if (usesCodeFlow(metadata) && (!Array.isArray(uris) || uris.length === 0 || !uris.every((uri) => typeof uri === 'string'))) {
+    return 'field "redirect_uris": must be a non-empty array of URLs (or leave "authorization_code" out of "grant_types")';
   }
   const isPublic = metadata.token_endpoint_auth_method === 'none';
   if (isPublic && 'client_secret' in metadata) return 'field "client_secret": a public client ("token_endpoint_auth_method": "none") has no secret';
@@ -50,6 +86,8 @@ export function readClientsFile(file: string): ClientMetadata[] {
     if (problem) throw new ClientsFileError(file, `${describe(index, metadata)}: ${problem}`);
     if (seen.has(metadata.client_id as string)) throw new ClientsFileError(file, `${describe(index, metadata)}: field "client_id": appears twice`);
     seen.add(metadata.client_id as string);
+    // A client without the code flow (a service, a TV) has no browser redirects to answer.
+    if (!usesCodeFlow(metadata) && !('response_types' in metadata)) metadata.response_types = [];
   }
   return parsed as ClientMetadata[];
 }

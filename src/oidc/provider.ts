@@ -1,7 +1,7 @@
 // The OpenID Connect engine (oidc-provider) configured for Scanin: our storage, our accounts,
 // persisted keys and cookie secrets, our interaction pages, consent skipped for first-party
 // clients and remembered per person and client for the others.
-import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Client, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JsonWebKey } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
@@ -10,7 +10,9 @@ import { findConsent } from '../store/consents.ts';
 import type { Db } from '../store/db.ts';
 import { accountFinder } from './account.ts';
 import { knexAdapterFactory } from './adapter.ts';
-import { SCANIN_CLIENT_FIELDS } from './clients.ts';
+import { ACR_VALUES } from './authContext.ts';
+import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
+import { frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
 import { renderOidcError } from './renderError.ts';
 
 export type ProviderInputs = {
@@ -51,6 +53,19 @@ function grantLoader(db: Db) {
   };
 }
 
+/** Token introspection is for confidential clients (resource servers), never for public ones. */
+async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client): Promise<boolean> {
+  return client.clientAuthMethod !== 'none';
+}
+
+const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
+
+/** The scopes Scanin knows: OpenID's own, plus whatever a registered client's `scope` names (a service's API scopes). */
+function knownScopes(clients: ClientMetadata[]): string[] {
+  const named = clients.flatMap((client) => (typeof client.scope === 'string' ? client.scope.split(' ').filter(Boolean) : []));
+  return [...new Set([...OIDC_SCOPES, ...named])];
+}
+
 export function createProvider(inputs: ProviderInputs): Provider {
   const { config, issuer, db, clock } = inputs;
   const configuration: Configuration = {
@@ -63,6 +78,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
+    // What each value means is in the README ("Authentication levels"); authContext.ts maps them.
+    acrValues: ACR_VALUES,
     claims: {
       acr: null,
       auth_time: null,
@@ -84,17 +101,32 @@ export function createProvider(inputs: ProviderInputs): Provider {
     },
     extraClientMetadata: {
       properties: SCANIN_CLIENT_FIELDS,
-      validator(_ctx, key, value) {
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata('first_party must be true or false');
-        }
+      validator(_ctx, key, value, metadata) {
+        const problem = ownFieldProblem(key, value, metadata as Record<string, unknown>);
+        if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
+    discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
     features: {
       devInteractions: { enabled: false },
+      backchannelLogout: { enabled: true },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       userinfo: { enabled: true },
     },
+    // RFC 9700: PKCE for every code-flow client, unless a confidential one opts out (clients.json
+    // "require_pkce": false, for legacy servers that cannot send it).
+    pkce: { required: (_ctx, client) => (client as unknown as { require_pkce?: boolean }).require_pkce !== false },
+    // A refresh token is used once: every refresh returns a new one, and reusing an old one
+    // revokes the grant (the engine's replay detection).
+    rotateRefreshToken: true,
+    // Calls Scanin makes to clients (back-channel logout, CIBA ping) go through the engine's
+    // guard against private addresses, unless the operator says the apps live on such a network.
+    ...(config.allowPrivateCallbacks ? { fetch: (url: Parameters<typeof fetch>[0], options?: RequestInit) => fetch(url, { ...options, dispatcher: undefined } as RequestInit) } : {}),
+    scopes: knownScopes(inputs.clients),
     // The authorization code flow only: no implicit or hybrid flows, whose tokens travel in URLs.
     responseTypes: ['code'],
     // Under the issuer's path, like every route of Scanin (src/http/issuerPath.ts).
@@ -116,5 +148,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
   };
   const provider = new Provider(issuer, configuration);
   provider.proxy = config.trustProxy;
+  includeSidForFrontchannel(provider);
+  provider.use(frontchannelLogout(provider, issuer));
   return provider;
 }

@@ -21,6 +21,8 @@ export type LoginRequest = {
   created_at: number;
   expires_at: number;
   answered_at: number | null;
+  /** The approving phone verified its user (PIN or biometrics); false until then (SQLite gives 0/1). */
+  user_verified?: boolean | number;
 };
 
 const OPEN: LoginStatus[] = ['pending', 'scanned'];
@@ -53,7 +55,7 @@ export async function markScanned(db: Db, rid: string, now: number): Promise<boo
 export async function answerLoginRequest(
   db: Db,
   rid: string,
-  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null },
+  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null; user_verified?: boolean },
   now: number,
 ): Promise<boolean> {
   const changed = await db('login_requests')
