@@ -3,6 +3,7 @@
 // no longer renders itself. Back-channel logout is the engine's own feature.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { mountedBasePath } from '../http/issuerPath.ts';
 import { renderView } from '../http/render.ts';
 
 type Session = Awaited<ReturnType<Provider['Session']['get']>>;
@@ -21,6 +22,7 @@ function clientLabel(ctx: KoaContextWithOIDC): string | undefined {
 export async function logoutSource(ctx: KoaContextWithOIDC): Promise<void> {
   ctx.type = 'html';
   ctx.body = await renderView('logout', {
+    base: mountedBasePath(ctx.req),
     action: ctx.oidc.urlFor('end_session_confirm'),
     xsrf: (ctx.oidc.session!.state as { secret: string }).secret,
     clientName: clientLabel(ctx),
@@ -30,7 +32,7 @@ export async function logoutSource(ctx: KoaContextWithOIDC): Promise<void> {
 /** Shown after signing out when the relying party named no page to return to. */
 export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   ctx.type = 'html';
-  ctx.body = await renderView('logged-out', { clientName: clientLabel(ctx) });
+  ctx.body = await renderView('logged-out', { base: mountedBasePath(ctx.req), clientName: clientLabel(ctx) });
 }
 
 /** The front-channel logout URL of each client the session signed in to that registered one. */
@@ -80,6 +82,6 @@ export function frontchannelLogout(provider: Provider, issuer: string) {
     ctx.remove('location');
     ctx.status = 200;
     ctx.type = 'html';
-    ctx.body = await renderView('logout-frames', { frames: signedOut, next: next_ });
+    ctx.body = await renderView('logout-frames', { base: mountedBasePath(ctx.req), frames: signedOut, next: next_ });
   };
 }

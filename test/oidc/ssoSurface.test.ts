@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { ACR_DEVICE, ACR_DEVICE_VERIFIED } from '../../src/oidc/authContext.ts';
 import { TestBrowser, readLoginPage } from '../helpers/browser.ts';
-import { enrolledPhone } from '../helpers/login.ts';
+import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
-import { RP_REDIRECT, startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
+import { freePort, RP_REDIRECT, startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { startScanin } from '../../src/server.ts';
 
@@ -332,5 +332,37 @@ describe('the OIDC surface for organizations', () => {
     const dir = testDir();
     const bad = [{ client_id: 'careless-spa', token_endpoint_auth_method: 'none', redirect_uris: [RP_REDIRECT], require_pkce: false }];
     await expect(startScanin(loadConfig(testEnv(dir, {}, bad)))).rejects.toThrow(/client "careless-spa": field "require_pkce": .*public client must use PKCE/);
+  });
+});
+
+describe('logout under an issuer with a path', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    scanin = await startTestScanin({ env: { PORT: String(port), ISSUER: `http://127.0.0.1:${port}/sso` } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('links every form and asset under the path, and signs out', async () => {
+    const phone = await enrolledPhone(scanin, 'gil@example.com', 'gil.json');
+    const browser = new TestBrowser();
+    const login = await openLoginPage(await discover(scanin.issuer), browser);
+    await phone.answer(login.qrUrl, 'approve');
+    await completeLogin(scanin, login);
+
+    const ask = await browser.fetch(`${scanin.issuer}/session/end`);
+    expect(ask.body).toContain('<link rel="stylesheet" href="/sso/assets/style.css">');
+    const action = /<form method="post" action="([^"]+)">/.exec(ask.body)![1]!;
+    expect(action).toBe(`${scanin.issuer}/session/end/confirm`);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(ask.body)![1]!;
+    const confirm = await browser.fetch(action, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    const done = await browser.fetch(confirm.location!);
+    expect(done.body).toContain('You are signed out');
+    expect(done.body).toContain('<link rel="stylesheet" href="/sso/assets/style.css">');
+    const again = await openLoginPage(await discover(scanin.issuer), browser);
+    expect(again.rid).toBeTruthy();
   });
 });
