@@ -7,6 +7,7 @@ import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
 import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
+import { mountWebApp } from '../webapp/routes.ts';
 import type { Services } from '../services.ts';
 import { mountAssets } from './assets.ts';
 import { errorHandler } from './errors.ts';
@@ -15,7 +16,7 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/'];
+const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -25,6 +26,7 @@ export function createApp(services: Services): Koa {
   mountAssets(pages);
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
+  mountWebApp(pages);
 
   const deviceApi = new Router();
   mountLoginRequestRoutes(deviceApi, services);

@@ -3,10 +3,15 @@
 // phone can scan it from the screen. Neither page reveals the challenge or changes anything.
 import type Router from '@koa/router';
 import { qrSvg } from '../login/qr.ts';
-import { enrollmentUrl } from '../protocol/urls.ts';
+import { enrollmentUrl, loginUrl } from '../protocol/urls.ts';
 import type { Services } from '../services.ts';
 import { findEnrollment } from '../store/enrollments.ts';
 import { render } from './render.ts';
+
+/** The web app's screen for a scanned URL: /app/ checks the URL itself before using it. */
+function appLink(services: Services, url: string): string {
+  return `${services.basePath}/app/#/open/${encodeURIComponent(url)}`;
+}
 
 export function mountScanLinkPages(router: Router, services: Services): void {
   router.get('/q/:rid', async (ctx) => {
@@ -16,6 +21,8 @@ export function mountScanLinkPages(router: Router, services: Services): void {
       message: 'This link is a sign-in request for your Scanin authenticator. Open it with the authenticator on the phone you enrolled.',
       note: 'It holds no secret: only your authenticator, with the key it keeps, can answer it.',
       svg: null,
+      // A phone whose web app is enrolled is sent on at once (views/assets/scan-link.js).
+      app: { href: appLink(services, loginUrl(services.issuer, ctx.params.rid!)), label: 'Open in the Scanin web app', auto: true },
     });
   });
 
@@ -36,6 +43,7 @@ export function mountScanLinkPages(router: Router, services: Services): void {
       message: 'Scan this code with your Scanin authenticator. From then on you sign in by scanning, with no password.',
       note: 'Keep this link to yourself: whoever uses it first binds their phone to your account. It works once.',
       svg: await qrSvg(enrollmentUrl(services.issuer, enrollment.eid)),
+      app: { href: appLink(services, enrollmentUrl(services.issuer, enrollment.eid)), label: 'On this phone? Enroll it in the Scanin web app', auto: false },
     });
   });
 }

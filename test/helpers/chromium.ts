@@ -40,7 +40,8 @@ export function findChromium(env: Env = process.env, system: string[] = SYSTEM_C
   throw new Error('no Chromium for the page tests: install Debian\'s ("apt-get install chromium") or set CHROMIUM_PATH to a Chromium executable');
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`, e.g. a fake camera: `--use-fake-device-for-media-stream`. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   let executablePath: string;
   try {
     executablePath = findChromium();
@@ -49,5 +50,5 @@ export async function launchChromium(): Promise<Browser> {
     (error as Error).stack = `Error: ${(error as Error).message}`;
     throw error;
   }
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }

@@ -1,0 +1,134 @@
+// The device API of docs/protocol.md, as a browser calls it: read and answer login requests and
+// enrollments, and the vault with its signed `Authorization: Scanin` header. Everything the
+// server says is checked like any input from the network.
+import type { ScaninUrl } from '../../protocol/urls.ts';
+import type { Account } from './accountStore.ts';
+import { newJti, sha256, signAssertion, type DeviceKeyPair } from './deviceKeys.ts';
+
+/** The server said no, in the protocol's words. `status` 0: the server could not be reached. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly error: string, readonly description: string, readonly body: Record<string, unknown> = {}) {
+    super(description);
+  }
+}
+
+export type Enrollment = { eid: string; kind: string; challenge: string; issuer: string; account: { email: string; name: string }; expires_at: number };
+
+export type LoginRequest = {
+  rid: string;
+  challenge: string;
+  issuer: string;
+  client: { client_id: string; name: string };
+  browser: { ip: string; user_agent: string };
+  expires_at: number;
+  number_choices?: string[];
+  /** When this phone read it (its own clock, seconds): ages and countdowns count from here, not from the server's clock (§12). */
+  readAt: number;
+  /** Seconds left at `readAt`, by the server's clock (its Date header). */
+  secondsLeft: number;
+};
+
+type Answer = { json: Record<string, unknown>; serverTime: number | null };
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string): Promise<Answer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      cache: 'no-store',
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(authorization === undefined ? {} : { authorization }),
+      },
+      ...(body === undefined ? {} : { body }),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', 'The server cannot be reached. Check the connection and try again.');
+  }
+  let json: Record<string, unknown> = {};
+  try {
+    json = (await response.json()) as Record<string, unknown>;
+  } catch {
+    throw new ApiError(response.status, 'server_error', `The server answered HTTP ${response.status} without the expected JSON.`);
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, typeof json.error === 'string' ? json.error : 'server_error', typeof json.error_description === 'string' ? json.error_description : '', json);
+  }
+  const date = response.headers.get('date');
+  return { json, serverTime: date ? Math.floor(Date.parse(date) / 1000) : null };
+}
+
+function expect(condition: boolean, what: string): void {
+  if (!condition) throw new ApiError(200, 'bad_answer', `The server's answer is not what the protocol says: ${what}.`);
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+export async function readEnrollment(url: ScaninUrl): Promise<Enrollment> {
+  const { json } = await call('GET', `${url.issuer}/device/v1/enrollments/${encodeURIComponent(url.id)}`);
+  const account = (json.account ?? {}) as Record<string, unknown>;
+  expect(json.act === 'enroll' && json.eid === url.id, 'act and eid');
+  // The QR code decides whom the phone trusts: an answer for another issuer is refused.
+  expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
+  expect(isString(json.challenge) && isString(json.kind) && isString(account.email) && isString(account.name) && typeof json.expires_at === 'number', 'enrollment fields');
+  return json as unknown as Enrollment;
+}
+
+export async function enroll(enrollment: Enrollment, key: DeviceKeyPair, deviceName: string): Promise<{ sub: string; status: string }> {
+  const assertion = await signAssertion(key, {
+    aud: enrollment.issuer, iat: nowSeconds(), act: 'enroll', eid: enrollment.eid, chal: enrollment.challenge, device_name: deviceName,
+  }, true);
+  const { json } = await call('POST', `${enrollment.issuer}/device/v1/enrollments/${encodeURIComponent(enrollment.eid)}`, JSON.stringify({ assertion }));
+  // Both sides compute the thumbprint; a mismatch means the server bound some other key.
+  expect(json.device_id === key.deviceId, 'device_id is not this key’s thumbprint');
+  expect(isString(json.sub) && isString(json.status), 'sub and status');
+  return { sub: json.sub as string, status: json.status as string };
+}
+
+export async function readLoginRequest(url: ScaninUrl): Promise<LoginRequest> {
+  const { json, serverTime } = await call('GET', `${url.issuer}/device/v1/requests/${encodeURIComponent(url.id)}`);
+  const client = (json.client ?? {}) as Record<string, unknown>;
+  const browser = (json.browser ?? {}) as Record<string, unknown>;
+  expect(json.act === 'login' && json.rid === url.id, 'act and rid');
+  expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
+  expect(isString(json.challenge) && isString(client.name) && isString(client.client_id) && isString(browser.ip) && isString(browser.user_agent), 'request fields');
+  expect(typeof json.expires_at === 'number', 'expires_at');
+  const choices = json.number_choices;
+  expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
+  const readAt = nowSeconds();
+  return { ...(json as unknown as LoginRequest), readAt, secondsLeft: (json.expires_at as number) - (serverTime ?? readAt) };
+}
+
+export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<string> {
+  const assertion = await signAssertion(account, {
+    aud: request.issuer, iat: nowSeconds(), act: 'login', rid: request.rid, chal: request.challenge, decision, ...(num === undefined ? {} : { num }),
+  });
+  const { json } = await call('POST', `${request.issuer}/device/v1/requests/${encodeURIComponent(request.rid)}`, JSON.stringify({ assertion }));
+  return String(json.status);
+}
+
+/** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */
+async function deviceCall(account: Account, method: 'GET' | 'PUT', path: string, body?: string): Promise<Answer> {
+  const url = `${account.issuer}${path}`;
+  const assertion = await signAssertion(account, {
+    aud: account.issuer, iat: nowSeconds(), act: 'vault', htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
+  });
+  return call(method, url, body, `Scanin ${assertion}`);
+}
+
+export type VaultState = { version: number; data: string | null };
+
+export async function readVault(account: Account): Promise<VaultState> {
+  const { json } = await deviceCall(account, 'GET', '/device/v1/vault');
+  expect(typeof json.version === 'number' && (json.data === null || isString(json.data)), 'vault fields');
+  return { version: json.version as number, data: json.data as string | null };
+}
+
+/** Writes over `replaces`; a stale one throws ApiError 409 version_conflict (its body has `version`). */
+export async function writeVault(account: Account, replaces: number, data: string): Promise<number> {
+  const { json } = await deviceCall(account, 'PUT', '/device/v1/vault', JSON.stringify({ version: replaces, data }));
+  return json.version as number;
+}

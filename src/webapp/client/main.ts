@@ -1,0 +1,42 @@
+// The web authenticator at {issuer}/app/: a hash router over the screens, and the service worker
+// that lets it open offline. Links: #/ (accounts), #/scan, #/account/{device_id}, and
+// #/open/{a scanned or pasted /q/ or /e/ URL}, which is where /q/ and /e/ pages send a phone.
+import { parseScaninUrl } from '../../protocol/urls.ts';
+import { h, show } from './dom.ts';
+import { accountScreen } from './screens/account.ts';
+import { approveScreen, stopTicking } from './screens/approve.ts';
+import { enrollScreen } from './screens/enroll.ts';
+import { homeScreen } from './screens/home.ts';
+import { resultScreen } from './screens/result.ts';
+import { scanScreen, stopScanning } from './screens/scan.ts';
+
+async function openLink(text: string): Promise<void> {
+  const url = parseScaninUrl(text);
+  if (!url) {
+    return resultScreen({ title: 'Not a Scanin code', text: 'A Scanin link looks like https://…/q/… (sign-in) or https://…/e/… (invite).' }, 'error');
+  }
+  return url.kind === 'login' ? approveScreen(url) : enrollScreen(url);
+}
+
+async function route(): Promise<void> {
+  stopScanning();
+  stopTicking();
+  const [, screen = '', rest = ''] = /^#\/([a-z]*)\/?(.*)$/.exec(location.hash) ?? [];
+  try {
+    if (screen === 'scan') return await scanScreen();
+    if (screen === 'open') return await openLink(decodeURIComponent(rest));
+    if (screen === 'account') return await accountScreen(decodeURIComponent(rest));
+    return await homeScreen();
+  } catch (error) {
+    show(h('h1', {}, 'Something went wrong'), h('p', {}, (error as Error).message), h('a', { class: 'button', href: '#/' }, 'Back to accounts'));
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => {
+    // Without a service worker the app still works, only not offline.
+  });
+}

@@ -1,0 +1,30 @@
+// What each protocol error means to the person holding the phone (docs/protocol.md §9).
+import { ApiError } from './deviceApi.ts';
+
+export type Message = { title: string; text: string };
+
+const LOGIN: Record<string, Message> = {
+  expired: { title: 'This code has expired', text: 'The browser already shows a new code. Scan that one.' },
+  already_answered: { title: 'Already answered', text: 'This sign-in was already approved or denied. Look at your browser.' },
+  not_found: { title: 'Unknown code', text: 'This code is not valid (or is long gone). Scan the one your browser shows now.' },
+  wrong_number: { title: 'Wrong number: sign-in refused', text: 'That was not the number your browser shows, so this sign-in was refused. Start again in the browser.' },
+  device_revoked: { title: 'This phone was revoked', text: 'An administrator removed this phone from your account, so its key was deleted here. Ask for a new invite.' },
+  unknown_device: { title: 'This phone is not known there', text: 'The server no longer knows this phone’s key. Remove the account here and enroll again with a new invite.' },
+};
+
+const ENROLL: Record<string, Message> = {
+  expired: { title: 'This invite has expired', text: 'Ask for a new invite.' },
+  already_answered: { title: 'This invite was already used', text: 'An invite works once. If it was not you who used it, tell your administrator at once.' },
+  not_found: { title: 'Unknown invite', text: 'This invite does not exist. Check the link, or ask for a new invite.' },
+};
+
+export function describeError(error: unknown, kind: 'login' | 'enroll' | 'vault'): Message {
+  if (!(error instanceof ApiError)) return { title: 'Something went wrong', text: (error as Error).message };
+  if (error.error === 'offline') return { title: 'No connection', text: error.description };
+  const known = (kind === 'enroll' ? ENROLL : LOGIN)[error.error];
+  if (known) return known;
+  if (error.error === 'invalid_assertion' && /iat/.test(error.description)) {
+    return { title: 'Your phone’s clock is wrong', text: 'Set the date and time to automatic, then try again.' };
+  }
+  return { title: 'The server refused', text: `${error.description || error.error} (${error.error}, HTTP ${error.status})` };
+}

@@ -1,0 +1,106 @@
+// Approve or deny a login (docs/protocol.md §7–8): who is asking, from which browser and address,
+// how long ago this phone read it and how long it has left; Deny as prominent as Approve; with
+// number matching, the three numbers instead of one Approve button (tapping one approves).
+import type { ScaninUrl } from '../../../protocol/urls.ts';
+import { listAccounts, removeAccount, type Account } from '../accountStore.ts';
+import { ApiError, answerLoginRequest, readLoginRequest, type LoginRequest } from '../deviceApi.ts';
+import { h, hostOf, show } from '../dom.ts';
+import { describeError } from '../messages.ts';
+import { describeUserAgent } from '../userAgent.ts';
+import { resultScreen } from './result.ts';
+
+let ticker: number | undefined;
+
+/** Called on every screen change: the clock of this screen stops with it. */
+export function stopTicking(): void {
+  clearInterval(ticker);
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function ago(seconds: number): string {
+  if (seconds < 5) return 'just now';
+  if (seconds < 90) return `${seconds} s ago`;
+  return `${Math.round(seconds / 60)} min ago`;
+}
+
+async function answer(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<void> {
+  stopTicking();
+  show(h('h1', {}, decision === 'approve' ? 'Approving…' : 'Denying…'));
+  try {
+    const status = await answerLoginRequest(request, account, decision, num);
+    resultScreen(status === 'approved'
+      ? { title: 'Approved', text: `You are signing in to ${request.client.name}. Look at your browser.` }
+      : { title: 'Denied', text: `The sign-in to ${request.client.name} was refused.` }, status === 'approved' ? 'ok' : 'error');
+  } catch (error) {
+    // A revoked key is of no more use: delete it, as §9 asks.
+    if (error instanceof ApiError && error.error === 'device_revoked') await removeAccount(account.deviceId);
+    resultScreen(describeError(error, 'login'), 'error');
+  }
+}
+
+function accountPicker(accounts: Account[], chosen: { account: Account }): HTMLElement | null {
+  if (accounts.length < 2) return null;
+  return h('fieldset', { class: 'picker' },
+    h('legend', {}, 'Sign in as'),
+    ...accounts.map((account, index) => {
+      const id = `as-${index}`;
+      return h('div', { class: 'choice' },
+        h('input', { type: 'radio', name: 'account', id, checked: index === 0, onchange: () => (chosen.account = account) }),
+        h('label', { for: id }, `${account.name} (${account.email})`));
+    }));
+}
+
+export async function approveScreen(url: ScaninUrl): Promise<void> {
+  const accounts = (await listAccounts()).filter((account) => account.issuer === url.issuer && account.status === 'active');
+  if (accounts.length === 0) {
+    return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
+  }
+  show(h('h1', {}, 'Reading the sign-in…'));
+  let request: LoginRequest;
+  try {
+    request = await readLoginRequest(url);
+  } catch (error) {
+    return resultScreen(describeError(error, 'login'), 'error');
+  }
+  const chosen = { account: accounts[0]! };
+  const age = h('dd', { id: 'request-age' });
+  const left = h('dd', { id: 'request-left' });
+  const tick = () => {
+    const elapsed = nowSeconds() - request.readAt;
+    const remaining = request.secondsLeft - elapsed;
+    age.textContent = ago(elapsed);
+    left.textContent = remaining > 0 ? `${remaining} s` : 'expired: scan the new code';
+  };
+  tick();
+  ticker = window.setInterval(tick, 1000);
+
+  const deny = h('button', { type: 'button', class: 'deny', id: 'deny', onclick: () => answer(request, chosen.account, 'deny') }, 'Deny');
+  const choices = request.number_choices;
+  const decide = choices
+    ? h('div', { class: 'numbers-block' },
+      h('p', { id: 'number-prompt' }, 'Tap the number your browser shows.'),
+      h('div', { class: 'numbers', role: 'group', 'aria-labelledby': 'number-prompt' },
+        ...choices.map((choice) => h('button', { type: 'button', class: 'number', 'data-number': choice, 'aria-label': `Approve with number ${choice}`, onclick: () => answer(request, chosen.account, 'approve', choice) }, choice))),
+      h('p', { class: 'small muted' }, 'A wrong number refuses this sign-in.'),
+      deny)
+    : h('div', { class: 'actions decide' },
+      h('button', { type: 'button', class: 'approve primary', id: 'approve', onclick: () => answer(request, chosen.account, 'approve') }, 'Approve'),
+      deny);
+
+  show(
+    h('h1', {}, `Sign in to ${request.client.name}?`),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'App'), h('dd', { id: 'request-client' }, `${request.client.name} (${request.client.client_id})`),
+      h('dt', {}, 'Browser'), h('dd', { id: 'request-browser', title: request.browser.user_agent }, describeUserAgent(request.browser.user_agent)),
+      h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip),
+      h('dt', {}, 'Scanned'), age,
+      h('dt', {}, 'Time left'), left,
+      h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),
+      accounts.length === 1 ? h('dt', {}, 'Account') : null,
+      accounts.length === 1 ? h('dd', {}, chosen.account.email) : null),
+    h('p', { class: 'small muted' }, 'Approve only a sign-in you started yourself, on the computer in front of you.'),
+    accountPicker(accounts, chosen),
+    decide,
+  );
+}

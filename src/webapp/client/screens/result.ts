@@ -1,0 +1,13 @@
+// The end of a flow: what happened, in words, and the way back.
+import { h, show } from '../dom.ts';
+import type { Message } from '../messages.ts';
+
+export function resultScreen(message: Message, tone: 'ok' | 'error'): void {
+  show(
+    h('div', { class: `result ${tone}`, role: tone === 'error' ? 'alert' : 'status' },
+      h('span', { class: 'result-icon', 'aria-hidden': 'true' }, tone === 'ok' ? '✓' : '!'),
+      h('h1', { id: 'result-title' }, message.title),
+      h('p', { id: 'result-text' }, message.text)),
+    h('a', { class: 'button primary', href: '#/', id: 'back' }, 'Back to accounts'),
+  );
+}

@@ -1,0 +1,33 @@
+// The camera screen: the first QR code seen opens like a pasted link.
+import { go, h, openHash, show } from '../dom.ts';
+import { startScanner, type Scanner } from '../scanner.ts';
+import { pasteForm } from './home.ts';
+
+let current: Scanner | null = null;
+
+/** Called on every screen change: the camera is on only while this screen shows. */
+export function stopScanning(): void {
+  current?.stop();
+  current = null;
+}
+
+export async function scanScreen(): Promise<void> {
+  const video = h('video', { class: 'camera', 'aria-label': 'Camera view' });
+  const status = h('p', { class: 'status', role: 'status', id: 'scan-status' }, 'Starting the camera…');
+  show(
+    h('h1', {}, 'Scan a QR code'),
+    h('div', { class: 'camera-frame' }, video),
+    status,
+    pasteForm(),
+    h('a', { class: 'button', href: '#/' }, 'Back to accounts'),
+  );
+  try {
+    current = await startScanner(video, (text) => {
+      current = null;
+      go(openHash(text));
+    });
+    status.textContent = `Point the camera at the code (decoder: ${current.decoder}).`;
+  } catch (error) {
+    status.textContent = (error as Error).message;
+  }
+}
