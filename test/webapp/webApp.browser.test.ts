@@ -153,6 +153,12 @@ describe('the web authenticator at /app/', () => {
     const shown = (await login.page.locator('#number').textContent())!;
     expect(numbers).toContain(shown);
     await shot(app, 'approve');
+    // 320 px wide: nothing scrolls sideways, and every control is a 44 px target at least.
+    await app.setViewportSize({ width: 320, height: 640 });
+    expect(await app.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const heights = await app.locator('button, a.button, .brand').evaluateAll((elements) => elements.map((element) => element.getBoundingClientRect().height));
+    expect(Math.min(...heights)).toBeGreaterThanOrEqual(44);
+    await app.setViewportSize(PHONE.viewport);
     if (SHOTS) {
       await app.emulateMedia({ colorScheme: 'dark' });
       await shot(app, 'approve-dark');

@@ -2,7 +2,7 @@
 // how long ago this phone read it and how long it has left; Deny as prominent as Approve; with
 // number matching, the three numbers instead of one Approve button (tapping one approves).
 import type { ScaninUrl } from '../../../protocol/urls.ts';
-import { listAccounts, removeAccount, type Account } from '../accountStore.ts';
+import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
 import { ApiError, answerLoginRequest, readLoginRequest, type LoginRequest } from '../deviceApi.ts';
 import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
@@ -29,6 +29,8 @@ async function answer(request: LoginRequest, account: Account, decision: 'approv
   show(h('h1', {}, decision === 'approve' ? 'Approving…' : 'Denying…'));
   try {
     const status = await answerLoginRequest(request, account, decision, num);
+    // Enrolled as waiting for confirmation, and the server has taken its answer: it is active now.
+    if (account.status !== 'active') await saveAccount({ ...account, status: 'active' });
     resultScreen(status === 'approved'
       ? { title: 'Approved', text: `You are signing in to ${request.client.name}. Look at your browser.` }
       : { title: 'Denied', text: `The sign-in to ${request.client.name} was refused.` }, status === 'approved' ? 'ok' : 'error');
@@ -52,7 +54,8 @@ function accountPicker(accounts: Account[], chosen: { account: Account }): HTMLE
 }
 
 export async function approveScreen(url: ScaninUrl): Promise<void> {
-  const accounts = (await listAccounts()).filter((account) => account.issuer === url.issuer && account.status === 'active');
+  // A device waiting for confirmation is offered too: the server, not this phone, knows whether it was confirmed since.
+  const accounts = (await listAccounts()).filter((account) => account.issuer === url.issuer);
   if (accounts.length === 0) {
     return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
   }
