@@ -1,6 +1,7 @@
 // The device API of docs/protocol.md, as a browser calls it: read and answer login requests and
 // enrollments, and the vault with its signed `Authorization: Scanin` header. Everything the
 // server says is checked like any input from the network.
+import type { Enrollment, LoginRequest as ProtocolLoginRequest } from '../../authenticator/authenticator.ts';
 import type { ScaninUrl } from '../../protocol/urls.ts';
 import type { Account } from './accountStore.ts';
 import { newJti, sha256, signAssertion, type DeviceKeyPair } from './deviceKeys.ts';
@@ -12,16 +13,11 @@ export class ApiError extends Error {
   }
 }
 
-export type Enrollment = { eid: string; kind: string; challenge: string; issuer: string; account: { email: string; name: string }; expires_at: number };
+// The shapes of the protocol's answers, as the reference authenticator reads them (types only:
+// nothing of that Node module reaches the browser bundle).
+export type { Enrollment } from '../../authenticator/authenticator.ts';
 
-export type LoginRequest = {
-  rid: string;
-  challenge: string;
-  issuer: string;
-  client: { client_id: string; name: string };
-  browser: { ip: string; user_agent: string };
-  expires_at: number;
-  number_choices?: string[];
+export type LoginRequest = ProtocolLoginRequest & {
   /** When this phone read it (its own clock, seconds): ages and countdowns count from here, not from the server's clock (§12). */
   readAt: number;
   /** Seconds left at `readAt`, by the server's clock (its Date header). */
