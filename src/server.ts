@@ -20,6 +20,8 @@ import type { Services } from './services.ts';
 import { openDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
+import { sweepRateLimits } from './store/rateLimits.ts';
+import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -52,6 +54,7 @@ async function sweep(services: Services): Promise<void> {
   // A request is of use until its interaction can no longer complete.
   await sweepLoginRequests(services.db, now - services.config.interactionTtl);
   await sweepRequestIds(services.db, now);
+  await sweepRateLimits(services.db, now);
 }
 
 export async function startScanin(config: Config, clock: Clock = systemClock): Promise<RunningScanin> {
@@ -67,7 +70,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
     await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
     bus = await openBus(config.database, db);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams() };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams(), streamLimits: new StreamLimits(config.streamsPerIp) };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
 import type { OpenStreams } from './events/openStreams.ts';
+import type { StreamLimits } from './login/streamLimits.ts';
 import type { Db } from './store/db.ts';
 
 export type Services = {
@@ -16,5 +17,7 @@ export type Services = {
   bus: EventBus;
   /** This instance's open event streams (one shared timer; drained at shutdown). */
   streams: OpenStreams;
+  /** How many of those each client network holds (STREAMS_PER_IP). */
+  streamLimits: StreamLimits;
   provider: Provider;
 };

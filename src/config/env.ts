@@ -1,6 +1,9 @@
 // The one place configuration is read: every variable Scanin understands, checked at start,
 // with errors that name the variable and say what a good value looks like.
+import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { ProxyTrust } from '../http/ip.ts';
+import { isRateLimitRule, RATE_LIMIT_RULES, type RateLimits } from '../ratelimit/rules.ts';
 
 export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
@@ -18,10 +21,13 @@ export type Config = {
   requestTtl: number;
   interactionTtl: number;
   inviteTtl: number;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
   numberMatching: boolean;
   /** Let back-channel logout and CIBA pings reach loopback and private addresses (oidc-provider refuses them). */
   allowPrivateCallbacks: boolean;
+  rateLimits: RateLimits;
+  /** Open event streams one client IP may hold on one instance. */
+  streamsPerIp: number;
 };
 
 export class ConfigError extends Error {
@@ -95,6 +101,49 @@ function cookieKeys(env: Env): string[] | undefined {
   return keys;
 }
 
+/**
+ * TRUST_PROXY: `false` (no proxy), `true` (one proxy: the same as `1`), a number of proxy hops
+ * in front of Scanin, or a comma-separated list of the proxies' addresses and CIDR ranges.
+ */
+export function parseTrustProxy(raw: string | undefined, name = 'TRUST_PROXY'): ProxyTrust {
+  const text = (raw ?? '').trim();
+  if (['', 'false', '0', 'no', 'off'].includes(text)) return { kind: 'none' };
+  if (['true', 'yes', 'on'].includes(text)) return { kind: 'hops', hops: 1 };
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > 10) throw new ConfigError(name, `a hop count must be 0 to 10, got ${hops}`);
+    return { kind: 'hops', hops };
+  }
+  const list = new BlockList();
+  const ranges = text.split(',').map((entry) => entry.trim());
+  for (const range of ranges) {
+    const [address = '', prefix, extra] = range.split('/');
+    const family = isIP(address);
+    const bits = prefix === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+    if (!family || extra !== undefined || !(bits >= 0 && bits <= (family === 6 ? 128 : 32))) {
+      throw new ConfigError(name, `expected true, false, a hop count, or IP addresses and CIDR ranges such as 10.0.0.0/8,::1; got ${JSON.stringify(range)}`);
+    }
+    list.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return { kind: 'cidrs', ranges, list };
+}
+
+/** RATE_LIMITS: `rule=count/seconds` pairs, comma-separated; rules not named keep their default. */
+export function parseRateLimits(raw: string | undefined, name = 'RATE_LIMITS'): RateLimits {
+  const limits: RateLimits = { ...RATE_LIMIT_RULES };
+  if (raw === undefined || raw.trim() === '') return limits;
+  for (const entry of raw.split(',')) {
+    const match = /^\s*([a-z_]+)\s*=\s*(\d{1,9})\s*\/\s*(\d{1,6})\s*$/.exec(entry);
+    if (!match) throw new ConfigError(name, `expected rule=count/seconds (as in auth_ip=120/60), got ${JSON.stringify(entry)}`);
+    const [, rule, limit, window] = match as unknown as [string, string, string, string];
+    if (!isRateLimitRule(rule)) throw new ConfigError(name, `unknown rule ${JSON.stringify(rule)}; the rules are ${Object.keys(RATE_LIMIT_RULES).join(', ')}`);
+    if (Number(limit) < 1) throw new ConfigError(name, `${rule}: the count must be at least 1`);
+    if (Number(window) < 1 || Number(window) > 86400) throw new ConfigError(name, `${rule}: the window must be 1 to 86400 seconds`);
+    limits[rule] = { limit: Number(limit), window: Number(window) };
+  }
+  return limits;
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -113,8 +162,10 @@ export function loadConfig(env: Env = process.env): Config {
     requestTtl: integer(env, 'REQUEST_TTL', 60, 10, 600),
     interactionTtl: integer(env, 'INTERACTION_TTL', 900, 20, 86400),
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     numberMatching: boolean(env, 'NUMBER_MATCHING', false),
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),
+    rateLimits: parseRateLimits(env.RATE_LIMITS),
+    streamsPerIp: integer(env, 'STREAMS_PER_IP', 50, 1, 100_000),
   };
 }

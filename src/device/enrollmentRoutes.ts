@@ -5,8 +5,10 @@
 // device is stored.
 import type Router from '@koa/router';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
+import { clientIp, networkOf } from '../http/ip.ts';
 import { alreadyAnswered, invalidRequest, notFound } from '../protocol/errors.ts';
 import { jwkThumbprint } from '../protocol/jwk.ts';
+import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { findDevice, insertDevice } from '../store/devices.ts';
@@ -43,6 +45,7 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
   const { db, clock } = services;
 
   router.get('/device/v1/enrollments/:eid', async (ctx) => {
+    await enforceRateLimit(services, 'enroll_ip', networkOf(clientIp(ctx)));
     const enrollment = await loadOpenEnrollment(services, ctx.params.eid!);
     const account = (await findAccountById(db, enrollment.account_id))!;
     ctx.body = {
@@ -57,8 +60,10 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
   });
 
   router.post('/device/v1/enrollments/:eid', async (ctx) => {
+    await enforceRateLimit(services, 'enroll_ip', networkOf(clientIp(ctx)));
     const assertion = await readAssertionBody(ctx);
     const enrollment = await loadOpenEnrollment(services, ctx.params.eid!);
+    await enforceRateLimit(services, 'enroll_account', enrollment.account_id);
     const now = clock();
     const decoded = decodeAssertion(assertion);
     const { alg, jwk } = checkEnrollmentHeader(decoded.header);

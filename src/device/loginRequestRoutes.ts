@@ -5,8 +5,10 @@
 // wake the browser.
 import type Router from '@koa/router';
 import { interactionTopic } from '../events/bus.ts';
+import { clientIp, networkOf } from '../http/ip.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { alreadyAnswered, invalidRequest, notFound, wrongNumber } from '../protocol/errors.ts';
+import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
 import { touchDevice } from '../store/devices.ts';
 import { answerLoginRequest, findLoginRequest, markScanned, type LoginRequest } from '../store/loginRequests.ts';
@@ -50,6 +52,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
   const { db, clock, bus, provider } = services;
 
   router.get('/device/v1/requests/:rid', async (ctx) => {
+    await enforceRateLimit(services, 'request_read_ip', networkOf(clientIp(ctx)));
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const client = await provider.Client.find(request.client_id);
     // Only a real GET is a scan: a HEAD (a link checker, a prefetch) tells the browser nothing.
@@ -60,6 +63,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
   });
 
   router.post('/device/v1/requests/:rid', async (ctx) => {
+    await enforceRateLimit(services, 'request_answer_ip', networkOf(clientIp(ctx)));
     const assertion = await readAssertionBody(ctx);
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const now = clock();
@@ -69,6 +73,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       act: 'login',
       bindings: { rid: request.rid, chal: request.challenge },
     });
+    await enforceRateLimit(services, 'request_answer_account', device.account_id);
     const decision = parseDecision(payload);
     const userVerified = parseUserVerified(payload);
     const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;

@@ -8,7 +8,9 @@
 export type LoginEvent =
   | { type: 'scanned'; data: { number: string | null } }
   | { type: 'approved'; data: { complete_url: string } }
-  | { type: 'denied'; data: Record<string, never> };
+  | { type: 'denied'; data: Record<string, never> }
+  /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
+  | { type: 'replaced'; data: { stream: string } };
 
 export type Listener = (event: LoginEvent) => void;
 

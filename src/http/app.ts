@@ -7,11 +7,14 @@ import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
 import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
+import { anonymousLogout } from '../oidc/anonymousLogout.ts';
+import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
 import type { Services } from '../services.ts';
 import { mountAssets } from './assets.ts';
 import { errorHandler } from './errors.ts';
 import { underIssuerPath } from './issuerPath.ts';
+import { proxyHeaders } from './ip.ts';
 import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
@@ -20,7 +23,7 @@ const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/a
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
-  app.proxy = services.config.trustProxy;
+  app.proxy = services.config.trustProxy.kind !== 'none';
 
   const pages = new Router();
   mountAssets(pages);
@@ -39,6 +42,7 @@ export function createApp(services: Services): Koa {
   // runs before routing so that preflight requests get their answer too.
   const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], maxAge: 600 });
 
+  app.use(proxyHeaders(services.config.trustProxy));
   app.use(securityHeaders);
   app.use(errorHandler);
   app.use(underIssuerPath(services.basePath));
@@ -52,6 +56,8 @@ export function createApp(services: Services): Koa {
   app.use(deviceApi.allowedMethods({ throw: true }));
   app.use(pages.routes());
   app.use(pages.allowedMethods({ throw: true }));
+  app.use(limitEngineRoutes(services));
+  app.use(anonymousLogout(services));
   app.use(async (ctx) => {
     if (OWN_PREFIXES.some((prefix) => ctx.path.startsWith(prefix))) return;
     ctx.respond = false;

@@ -16,6 +16,7 @@ const PAGE_TITLES: Record<number, string> = {
   404: 'Not found',
   409: 'Already used',
   410: 'This link has expired',
+  429: 'Too many attempts: please wait a moment',
 };
 
 type Described = { status: number; code: string; description: string; headers: Record<string, string>; details?: Record<string, unknown> };

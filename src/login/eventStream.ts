@@ -5,9 +5,14 @@
 // comment every 15 s so proxies keep the connection open. When the bus may have lost events
 // (its connection to PostgreSQL dropped), it reads the state again, once; it never polls. Its
 // deadlines and keep-alives run on the instance's one shared timer (OpenStreams).
+// One stream per interaction: a new one announces itself on the bus, and every older one, on any
+// instance, says `replaced` and ends (the page then stops reconnecting). Each client network may
+// hold at most STREAMS_PER_IP streams on an instance (streamLimits.ts).
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { interactionTopic, type LoginEvent } from '../events/bus.ts';
+import { clientIp, networkOf } from '../http/ip.ts';
+import { newId } from '../ids.ts';
 import type { OpenStream } from '../events/openStreams.ts';
 import type { Services } from '../services.ts';
 import type { LoginRequest } from '../store/loginRequests.ts';
@@ -26,7 +31,7 @@ const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 /** Deadlines fire this long after the second they name, so the database agrees they passed. */
 const DEADLINE_SLACK_MS = 50;
-const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect']);
+const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect', 'replaced']);
 
 function stateEvent(request: LoginRequest, now: number, basePath: string): LoginEvent | null {
   const state = browserState(request, now, basePath);
@@ -44,6 +49,7 @@ function stateEvent(request: LoginRequest, now: number, basePath: string): Login
 
 class BrowserEventStream implements OpenStream {
   readonly body = new PassThrough();
+  readonly id = newId();
   private closed = false;
   private nextHeartbeatMs = Date.now() + HEARTBEAT_MS;
   /** The QR code the page shows now. */
@@ -61,7 +67,9 @@ class BrowserEventStream implements OpenStream {
     private readonly browser: BrowserContext,
     private readonly interactionExpiresAt: number,
     shownRid: string | undefined,
+    release: () => void,
   ) {
+    this.detach.push(release);
     this.shownRid = shownRid;
     this.expireAtMs = interactionExpiresAt * 1000 + DEADLINE_SLACK_MS;
   }
@@ -76,6 +84,7 @@ class BrowserEventStream implements OpenStream {
       ),
     );
     this.body.write(`retry: ${RETRY_MS}\n\n`);
+    await this.services.bus.publish(interactionTopic(this.browser.uid), { type: 'replaced', data: { stream: this.id } });
     this.reading = this.catchUp();
     await this.reading;
     if (this.closed) return;
@@ -85,6 +94,13 @@ class BrowserEventStream implements OpenStream {
 
   send(event: BrowserEvent): void {
     if (this.closed) return;
+    if (event.type === 'replaced') {
+      // A newer stream of this interaction opened (its id is not ours): this one ends. The page
+      // is not told which stream replaced it.
+      if (event.data.stream === this.id) return;
+      this.body.write('event: replaced\ndata: {}\n\n');
+      return this.close();
+    }
     const data = JSON.stringify(event.data);
     if (event.type === 'scanned' || event.type === 'approved' || event.type === 'denied') this.lastState = `${event.type}${data}`;
     this.body.write(`event: ${event.type}\ndata: ${data}\n\n`);
@@ -150,7 +166,8 @@ export async function openEventStream(
   interactionExpiresAt: number,
   shownRid: string | undefined,
 ): Promise<void> {
-  const stream = new BrowserEventStream(services, browser, interactionExpiresAt, shownRid);
+  const release = services.streamLimits.acquire(networkOf(clientIp(ctx)));
+  const stream = new BrowserEventStream(services, browser, interactionExpiresAt, shownRid, release);
   ctx.req.on('close', () => stream.close());
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
-import { displayIp } from '../http/ip.ts';
+import { clientIp } from '../http/ip.ts';
 import type { BrowserContext } from './loginRequests.ts';
 
 export type Interaction = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
@@ -28,7 +28,7 @@ export function browserContext(ctx: Context, interaction: Interaction): BrowserC
   return {
     uid: interaction.uid,
     clientId: String(interaction.params.client_id),
-    ip: displayIp(ctx.ip),
+    ip: clientIp(ctx),
     userAgent: ctx.get('user-agent') || 'unknown browser',
   };
 }

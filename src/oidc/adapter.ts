@@ -4,6 +4,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/db.ts';
+import { checkStoredParams } from './storedParamLimits.ts';
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
 
@@ -20,6 +21,7 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      checkStoredParams(payload);
       const row = {
         model: this.model,
         id,

@@ -147,7 +147,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     },
   };
   const provider = new Provider(issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxy.kind !== 'none';
   includeSidForFrontchannel(provider);
   provider.use(frontchannelLogout(provider, issuer));
   return provider;

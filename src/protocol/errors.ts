@@ -29,6 +29,9 @@ export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already
 export const vaultConflict = (current: number) =>
   new ProtocolError(409, 'version_conflict', `the vault is at version ${current}: read it, merge, and write again naming that version`, {}, { version: current });
 export const expired = (what: string) => new ProtocolError(410, 'expired', `${what} has expired`);
+/** A rate limit was passed: try again after `retryAfter` seconds. */
+export const tooManyRequests = (rule: string, retryAfter: number) =>
+  new ProtocolError(429, 'rate_limited', `too many requests (${rule}); try again in ${retryAfter} s`, { 'Retry-After': String(Math.max(1, retryAfter)) });
 /** `unread`: reading stopped in the middle of the body, so the connection cannot carry another request. */
 export const payloadTooLarge = (limit: number, unread = false) =>
   new ProtocolError(413, 'payload_too_large', `the body must be at most ${limit} bytes`, unread ? { Connection: 'close' } : {});

@@ -14,8 +14,21 @@ describe('configuration', () => {
     expect(config.database).toEqual({ client: 'sqlite', filename: join(process.cwd(), 'data/scanin.db') });
     expect(config.requestTtl).toBe(60);
     expect(config.inviteTtl).toBe(7 * 86400);
-    expect(config.trustProxy).toBe(false);
+    expect(config.trustProxy).toEqual({ kind: 'none' });
+    expect(config.rateLimits.auth_ip).toEqual({ limit: 120, window: 60 });
+    expect(config.streamsPerIp).toBe(50);
     expect(config.numberMatching).toBe(false);
+  });
+
+  it('reads RATE_LIMITS over the defaults and TRUST_PROXY as a hop count or CIDR list', () => {
+    const config = loadConfig({ RATE_LIMITS: 'auth_ip=5/10, logout_ip=1/3600', TRUST_PROXY: '2' });
+    expect(config.rateLimits.auth_ip).toEqual({ limit: 5, window: 10 });
+    expect(config.rateLimits.logout_ip).toEqual({ limit: 1, window: 3600 });
+    expect(config.rateLimits.request_read_ip).toEqual({ limit: 120, window: 60 });
+    expect(config.trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toEqual({ kind: 'hops', hops: 1 });
+    const cidrs = loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy;
+    expect(cidrs.kind === 'cidrs' && cidrs.ranges).toEqual(['10.0.0.0/8', '::1']);
   });
 
   it('normalizes the issuer and reads postgres URLs', () => {
@@ -41,7 +54,14 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL: sqlite: needs a file path'],
     [{ COOKIE_KEYS: 'short' }, 'COOKIE_KEYS: each comma-separated key must be at least 32 characters'],
     [{ REQUEST_TTL: '5' }, 'REQUEST_TTL: must be between 10 and 600'],
-    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: expected true or false, got "maybe"'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: expected true, false, a hop count, or IP addresses and CIDR ranges'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: expected true, false, a hop count'],
+    [{ TRUST_PROXY: '11' }, 'TRUST_PROXY: a hop count must be 0 to 10'],
+    [{ RATE_LIMITS: 'auth_ip=10' }, 'RATE_LIMITS: expected rule=count/seconds'],
+    [{ RATE_LIMITS: 'everything=10/60' }, 'RATE_LIMITS: unknown rule "everything"'],
+    [{ RATE_LIMITS: 'auth_ip=0/60' }, 'RATE_LIMITS: auth_ip: the count must be at least 1'],
+    [{ RATE_LIMITS: 'auth_ip=5/0' }, 'RATE_LIMITS: auth_ip: the window must be 1 to 86400 seconds'],
+    [{ STREAMS_PER_IP: '0' }, 'STREAMS_PER_IP: must be between 1 and 100000'],
     [{ NUMBER_MATCHING: 'sometimes' }, 'NUMBER_MATCHING: expected true or false'],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

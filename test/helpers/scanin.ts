@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.ts';
+import { RATE_LIMIT_RULES } from '../../src/ratelimit/rules.ts';
 import { startScanin, type RunningScanin } from '../../src/server.ts';
 
 export const RP_REDIRECT = 'http://127.0.0.1:9/callback';
@@ -23,6 +24,15 @@ export function testDir(): string {
   return mkdtempSync(join(tmpdir(), 'scanin-test-'));
 }
 
+/**
+ * Rate limits too high for any test to reach: tests (and bench/) make many logins from one
+ * loopback address. Tests of the limits themselves set RATE_LIMITS and STREAMS_PER_IP.
+ */
+export const UNLIMITED = {
+  RATE_LIMITS: Object.keys(RATE_LIMIT_RULES).map((rule) => `${rule}=1000000/60`).join(','),
+  STREAMS_PER_IP: '100000',
+};
+
 /** Environment for a Scanin on `dir`, registering `clients`; `overrides` win. */
 export function testEnv(dir: string, overrides: Record<string, string> = {}, clients: unknown[] = TEST_CLIENTS): Record<string, string> {
   const clientsFile = join(dir, 'clients.json');
@@ -32,6 +42,7 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}, cli
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${join(dir, 'scanin.db')}`,
     CLIENTS_FILE: clientsFile,
+    ...UNLIMITED,
     ...overrides,
   };
 }

@@ -53,6 +53,12 @@
       window.location.assign(statusUrl.replace(/status$/, 'complete'));
     },
     qr: function (data) { showQr(data); },
+    replaced: function () {
+      // The same sign-in opened its stream again elsewhere (another tab): that one carries on.
+      finish();
+      say('This sign-in continues in another window.');
+      restart.classList.remove('hidden');
+    },
     // The server is stopping (a deploy, a restart): listen again now, which reaches another
     // instance; a little randomness keeps thousands of pages from arriving at the same instant.
     reconnect: function () {

@@ -1,0 +1,16 @@
+// Counts one hit against a rule for a subject (a client IP or an account) and refuses it with
+// 429 and Retry-After once the window's limit is passed. The count lives in the database, so
+// it holds across restarts and across every instance that shares the database.
+import { tooManyRequests } from '../protocol/errors.ts';
+import type { Services } from '../services.ts';
+import { countHit } from '../store/rateLimits.ts';
+import type { RateLimitRule } from './rules.ts';
+
+export async function enforceRateLimit(services: Pick<Services, 'db' | 'clock' | 'config'>, rule: RateLimitRule, subject: string): Promise<void> {
+  const { limit, window } = services.config.rateLimits[rule];
+  const now = services.clock();
+  const windowStart = now - (now % window);
+  const windowEnd = windowStart + window;
+  const hits = await countHit(services.db, rule, subject.slice(0, 128), windowStart, windowEnd);
+  if (hits > limit) throw tooManyRequests(rule, windowEnd - now);
+}

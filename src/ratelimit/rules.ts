@@ -1,0 +1,35 @@
+// The rate limits Scanin enforces: what each counts, and its safe default. An operator changes
+// any of them with RATE_LIMITS (see src/config/env.ts and the README). Windows are fixed: a
+// window of 60 s counts the hits from one whole minute to the next.
+export type RateLimit = { limit: number; window: number };
+
+export const RATE_LIMIT_RULES = {
+  /** Sign-ins started (`/auth`, each makes an interaction row) per client IP. */
+  auth_ip: { limit: 120, window: 60 },
+  /** Sign-ins started naming one account (`login_hint`), from any IP. */
+  auth_account: { limit: 30, window: 60 },
+  /** Reads of login requests (`GET /device/v1/requests/…`) per client IP. */
+  request_read_ip: { limit: 120, window: 60 },
+  /** Answers to login requests per client IP. */
+  request_answer_ip: { limit: 60, window: 60 },
+  /** Answers to login requests per account (counted once the device's signature is checked). */
+  request_answer_account: { limit: 30, window: 60 },
+  /** Enrollment reads and answers per client IP. */
+  enroll_ip: { limit: 30, window: 60 },
+  /** Enrollment answers per account. */
+  enroll_account: { limit: 10, window: 60 },
+  /** Sign-ups per client IP. */
+  signup_ip: { limit: 10, window: 3600 },
+  /** Sign-ups per email address asked for. */
+  signup_account: { limit: 3, window: 3600 },
+  /** Logouts (`/session/end`) per client IP. */
+  logout_ip: { limit: 60, window: 60 },
+} satisfies Record<string, RateLimit>;
+
+export type RateLimitRule = keyof typeof RATE_LIMIT_RULES;
+
+export type RateLimits = Record<RateLimitRule, RateLimit>;
+
+export function isRateLimitRule(name: string): name is RateLimitRule {
+  return Object.hasOwn(RATE_LIMIT_RULES, name);
+}

@@ -1,0 +1,207 @@
+// Floods, against a running Scanin: what one address can make the server do and store.
+// Addresses are played through a trusted loopback proxy (TRUST_PROXY=127.0.0.1 and
+// X-Forwarded-For), so one test process can be several clients.
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScanin } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { findLoginRequest } from '../../src/store/loginRequests.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import { completeLogin, enrolledPhone, openEvents, openLoginPage } from '../helpers/login.ts';
+import { authorizationRequest, discover } from '../helpers/rp.ts';
+import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { EventStream } from '../helpers/sse.ts';
+
+const from = (ip: string) => new TestBrowser(undefined, { 'x-forwarded-for': ip });
+
+async function rows(scanin: TestScanin, table: string): Promise<number> {
+  const [{ count }] = (await scanin.services.db(table).count({ count: '*' })) as Array<{ count: number | string }>;
+  return Number(count);
+}
+
+describe('sign-ins started from one address', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({ env: { TRUST_PROXY: '127.0.0.1', RATE_LIMITS: 'auth_ip=5/3600,auth_account=3/3600' } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('get 429 with Retry-After and a readable page past the limit, while another address still signs in', async () => {
+    const config = await discover(scanin.issuer);
+    const flooder = from('198.51.100.66');
+    for (let i = 0; i < 5; i++) expect((await flooder.fetch((await authorizationRequest(config)).url)).status).toBe(303);
+    const interactions = await rows(scanin, 'oidc_payloads');
+
+    const refused = await flooder.fetch((await authorizationRequest(config)).url);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.body).toContain('Too many attempts');
+    expect(await rows(scanin, 'oidc_payloads')).toBe(interactions);
+
+    const phone = await enrolledPhone(scanin, 'other-address@example.com');
+    const login = await openLoginPage(config, from('203.0.113.5'));
+    await phone.answer(login.qrUrl, 'approve');
+    expect(await completeLogin(scanin, login)).toContain('code=');
+  });
+
+  it('count against the account a login_hint names, from any address', async () => {
+    const config = await discover(scanin.issuer);
+    const hinted = async (ip: string) => {
+      const auth = await authorizationRequest(config);
+      return (await from(ip).fetch(`${auth.url}&login_hint=ann%40example.com`)).status;
+    };
+    expect([await hinted('192.0.2.1'), await hinted('192.0.2.2'), await hinted('192.0.2.3')]).toEqual([303, 303, 303]);
+    expect(await hinted('192.0.2.4')).toBe(429);
+  });
+
+  it('still holds after a restart: the counts are in the database', async () => {
+    const config = await discover(scanin.issuer);
+    const restarted = await startScanin(loadConfig(scanin.env));
+    try {
+      const auth = await authorizationRequest(config);
+      const page = await from('198.51.100.66').fetch(auth.url.replace(scanin.issuer, restarted.issuer));
+      expect(page.status).toBe(429);
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
+describe('the device API from one address', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({ env: { TRUST_PROXY: '127.0.0.1', RATE_LIMITS: 'request_read_ip=3/3600,enroll_ip=2/3600' } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('answers 429 as JSON with Retry-After past the read limit, and the refused read marks nothing', async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const read = (ip: string, rid: string) =>
+      request(`${scanin.issuer}/device/v1/requests/${rid}`, { headers: { 'x-forwarded-for': ip, accept: 'application/json' } });
+    for (let i = 0; i < 3; i++) await (await read('198.51.100.7', 'AAAAAAAAAAAAAAAAAAAAAA')).body.text();
+    const refused = await read('198.51.100.7', login.rid);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await refused.body.json()).toMatchObject({ error: 'rate_limited' });
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('pending');
+
+    const other = await read('198.51.100.8', login.rid);
+    expect(other.statusCode).toBe(200);
+    await other.body.text();
+  });
+
+  it('limits enrollment reads per address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await request(`${scanin.issuer}/device/v1/enrollments/AAAAAAAAAAAAAAAAAAAAAA`, { headers: { 'x-forwarded-for': '198.51.100.9' } });
+      await answer.body.text();
+      statuses.push(answer.statusCode);
+    }
+    expect(statuses).toEqual([404, 404, 429]);
+  });
+});
+
+describe('anonymous requests that used to be stored', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({
+      clients: [
+        { client_id: 'test-public', client_name: 'Test App', first_party: true, token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:9/callback'], post_logout_redirect_uris: ['http://127.0.0.1:9/bye'] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('a logout without a session stores nothing and goes back where the client asked, with its state', async () => {
+    const before = await rows(scanin, 'oidc_payloads');
+    const browser = new TestBrowser();
+    const state = 's'.repeat(15_000);
+    for (let i = 0; i < 20; i++) {
+      const page = await browser.fetch(`${scanin.issuer}/session/end?state=${state}`);
+      expect(page.status).toBe(303);
+      expect(page.location).toBe(`${scanin.issuer}/session/end/success`);
+      expect(page.headers['set-cookie']).toBeUndefined();
+    }
+    const back = await browser.fetch(`${scanin.issuer}/session/end?client_id=test-public&post_logout_redirect_uri=${encodeURIComponent('http://127.0.0.1:9/bye')}&state=xyz`);
+    expect(back.status).toBe(303);
+    expect(back.location).toBe('http://127.0.0.1:9/bye?state=xyz');
+    const posted = await request(`${scanin.issuer}/session/end`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `state=${state}` });
+    expect(posted.statusCode).toBe(303);
+    await posted.body.text();
+    expect(await rows(scanin, 'oidc_payloads')).toBe(before);
+  });
+
+  it('a logout naming an unregistered place to go back to is refused and stores nothing', async () => {
+    const before = await rows(scanin, 'oidc_payloads');
+    const page = await new TestBrowser().fetch(`${scanin.issuer}/session/end?client_id=test-public&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('post_logout_redirect_uri not registered');
+    expect(await rows(scanin, 'oidc_payloads')).toBe(before);
+  });
+
+  it('an authorization request with an oversized parameter is refused and stores nothing', async () => {
+    const before = await rows(scanin, 'oidc_payloads');
+    const auth = await authorizationRequest(await discover(scanin.issuer));
+    const page = await new TestBrowser().fetch(`${auth.url.replace(/state=[^&]+/, `state=${'s'.repeat(15_000)}`)}`);
+    expect(page.status).toBe(303);
+    expect(page.location).toContain('error=invalid_request');
+    expect(decodeURIComponent(page.location!.replace(/\+/g, ' '))).toContain('state must be at most 2048 characters');
+    expect(await rows(scanin, 'oidc_payloads')).toBe(before);
+  });
+});
+
+describe('event streams', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({ env: { TRUST_PROXY: '127.0.0.1', STREAMS_PER_IP: '3' } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('one per interaction: a new stream replaces the old one, which is told and ends', async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const first = await openEvents(login);
+    const second = await openEvents(login);
+    expect(await first.next(5_000)).toEqual({ type: 'replaced', data: {} });
+    await expect(first.next(2_000)).rejects.toThrow('the event stream ended');
+    expect(second.ended).toBe(false);
+    second.close();
+  });
+
+  it('a flood from one address stays within the cap, while discovery and other addresses are served', async () => {
+    const config = await discover(scanin.issuer);
+    const open: EventStream[] = [];
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const login = await openLoginPage(config, from('198.51.100.77'));
+      const url = `${login.interactionUrl}/events?rid=${login.rid}`;
+      const stream = await EventStream.open(url, { cookie: login.browser.cookieFor(url), 'x-forwarded-for': '198.51.100.77' });
+      statuses.push(stream.status);
+      open.push(stream);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    expect(scanin.services.streamLimits.total).toBe(3);
+
+    const discovery = await request(`${scanin.issuer}/.well-known/openid-configuration`);
+    expect(discovery.statusCode).toBe(200);
+    await discovery.body.text();
+    const elsewhere = await openLoginPage(config, from('203.0.113.80'));
+    const url = `${elsewhere.interactionUrl}/events?rid=${elsewhere.rid}`;
+    const theirs = await EventStream.open(url, { cookie: elsewhere.browser.cookieFor(url), 'x-forwarded-for': '203.0.113.80' });
+    expect(theirs.status).toBe(200);
+
+    for (const stream of [...open, theirs]) stream.close();
+  });
+});
