@@ -15,8 +15,8 @@ import { EventStream } from '../helpers/sse.ts';
 const from = (ip: string) => new TestBrowser(undefined, { 'x-forwarded-for': ip });
 
 async function rows(scanin: TestScanin, table: string): Promise<number> {
-  const [{ count }] = (await scanin.services.db(table).count({ count: '*' })) as Array<{ count: number | string }>;
-  return Number(count);
+  const [row] = (await scanin.services.db(table).count({ count: '*' })) as Array<{ count: number | string }>;
+  return Number(row!.count);
 }
 
 describe('sign-ins started from one address', () => {
