@@ -5,6 +5,8 @@
 // then close the bus and the database.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sweepAudit } from './audit/audit.ts';
+import { recordExpiredLogins } from './audit/expiredLogins.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { defaultIssuer, type Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
@@ -52,9 +54,11 @@ async function sweep(services: Services): Promise<void> {
   const now = services.clock();
   await sweepExpiredPayloads(services.db, services.clock);
   // A request is of use until its interaction can no longer complete.
+  await recordExpiredLogins(services, now - services.config.interactionTtl);
   await sweepLoginRequests(services.db, now - services.config.interactionTtl);
   await sweepRequestIds(services.db, now);
   await sweepRateLimits(services.db, now);
+  await sweepAudit(services.db, now - services.config.auditRetentionDays * 86400);
 }
 
 export async function startScanin(config: Config, clock: Clock = systemClock): Promise<RunningScanin> {

@@ -2,12 +2,13 @@
 // uses, so `invite` run beside a running server writes to the same database.
 import QRCode from 'qrcode';
 import { defaultIssuer, loadConfig, type Config } from '../config/env.ts';
+import { auditLine, listAudit, recordAudit } from '../audit/audit.ts';
 import { systemClock } from '../clock.ts';
 import { createEnrollment } from '../enrollment/enrollments.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
 import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
 import { openDatabase, type Db } from '../store/db.ts';
-import { listDevices, revokeDevice } from '../store/devices.ts';
+import { findDevice, listDevices, revokeDevice } from '../store/devices.ts';
 import { migrate } from '../store/migrate.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -90,6 +91,7 @@ and expires after INVITE_TTL seconds (default 7 days).`,
       const url = await withDatabase(async (db, config) => {
         const account = await ensureAccount(db, systemClock, email, name);
         const enrollment = await createEnrollment(db, systemClock, account, 'invite', config.inviteTtl);
+        await recordAudit({ db, clock: systemClock, config }, { event: 'admin.invite', account_id: account.id, detail: { eid: enrollment.eid, email } });
         return enrollmentUrl(issuerOf(config), enrollment.eid);
       });
       console.log(await QRCode.toString(url, { type: 'terminal', small: true }));
@@ -144,10 +146,54 @@ and expires after INVITE_TTL seconds (default 7 days).`,
     positionals: 1,
     options: {},
     async run([deviceId]) {
-      const revoked = await withDatabase((db) => revokeDevice(db, deviceId!, systemClock()));
+      const revoked = await withDatabase(async (db, config) => {
+        const device = await findDevice(db, deviceId!);
+        if (!device || !(await revokeDevice(db, deviceId!, systemClock()))) return false;
+        await recordAudit({ db, clock: systemClock, config }, { event: 'device.revoked', account_id: device.account_id, device_id: device.id, detail: { by: 'admin' } });
+        return true;
+      });
       if (!revoked) throw new Error(`no active device ${deviceId}`);
       console.log(`revoked ${deviceId}`);
       return 0;
     },
   },
+
+  audit: {
+    summary: 'print the audit log, one JSON line per event',
+    usage: `Usage: scanin audit [--user <email>] [--since <when>]
+
+Prints the audit log oldest first, one JSON object per line: enrollments, login outcomes,
+revocations, rate-limit trips and administrative actions. --user keeps one account's events;
+--since keeps events from a time on: an ISO date or time (2026-11-01, 2026-11-01T08:00:00Z) or
+an age (30m, 12h, 7d). Entries are kept AUDIT_RETENTION_DAYS days (default 90).`,
+    positionals: 0,
+    options: { user: { type: 'string' }, since: { type: 'string' } },
+    async run(_positionals, values) {
+      const since = typeof values.since === 'string' ? parseSince(values.since, systemClock()) : undefined;
+      const entries = await withDatabase(async (db) => {
+        let accountId: string | undefined;
+        if (typeof values.user === 'string') {
+          const email = normalizeEmail(values.user);
+          if (!email) throw new Error(`"${values.user}" is not an email address`);
+          const account = await findAccountByEmail(db, email);
+          if (!account) throw new Error(`no account with email ${email}`);
+          accountId = account.id;
+        }
+        return listAudit(db, { accountId, since });
+      });
+      for (const entry of entries) console.log(auditLine(entry));
+      return 0;
+    },
+  },
 };
+
+const AGE_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 };
+
+/** `--since`: an ISO date or time, or an age such as 12h or 7d; epoch seconds. */
+export function parseSince(text: string, now: number): number {
+  const age = /^(\d{1,6})([mhd])$/.exec(text);
+  if (age) return now - Number(age[1]) * AGE_UNITS[age[2]!]!;
+  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(time)) throw new Error(`--since: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
+  return Math.floor(time / 1000);
+}

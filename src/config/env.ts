@@ -28,6 +28,10 @@ export type Config = {
   rateLimits: RateLimits;
   /** Open event streams one client IP may hold on one instance. */
   streamsPerIp: number;
+  /** Days the audit log keeps an entry. */
+  auditRetentionDays: number;
+  /** Whether each audit entry is also written to stdout as a JSON line. */
+  auditStdout: boolean;
 };
 
 export class ConfigError extends Error {
@@ -167,5 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     streamsPerIp: integer(env, 'STREAMS_PER_IP', 50, 1, 100_000),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
+    auditStdout: boolean(env, 'AUDIT_STDOUT', true),
   };
 }

@@ -4,6 +4,7 @@
 // name (400) → in one transaction: the enrollment flips pending → enrolled (one winner) and the
 // device is stored.
 import type Router from '@koa/router';
+import { recordAudit } from '../audit/audit.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { alreadyAnswered, invalidRequest, notFound } from '../protocol/errors.ts';
@@ -93,6 +94,13 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       checkEnrollmentOpen((await findEnrollment(db, enrollment.eid))!, clock());
       throw alreadyAnswered('this enrollment');
     }
+    await recordAudit(services, {
+      event: 'enrollment',
+      account_id: enrollment.account_id,
+      device_id: deviceId,
+      ip: clientIp(ctx),
+      detail: { kind: enrollment.kind, device_name: deviceName, status },
+    });
     ctx.status = 201;
     ctx.body = { device_id: deviceId, sub: enrollment.account_id, status };
   });

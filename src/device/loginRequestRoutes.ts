@@ -4,6 +4,7 @@
 // decision and number (400) → one conditional update (exactly one concurrent answer wins) →
 // wake the browser.
 import type Router from '@koa/router';
+import { recordAudit } from '../audit/audit.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
@@ -86,6 +87,14 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       throw alreadyAnswered('this login request');
     }
     await touchDevice(db, device.id, now);
+    await recordAudit(services, {
+      event: numberIsWrong ? 'login.wrong_number' : `login.${status}`,
+      account_id: device.account_id,
+      device_id: device.id,
+      ip: clientIp(ctx),
+      client_id: request.client_id,
+      detail: { rid: request.rid, browser_ip: request.browser_ip },
+    });
     await bus.publish(
       interactionTopic(request.uid),
       status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid) } } : { type: 'denied', data: {} },

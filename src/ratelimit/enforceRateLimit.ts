@@ -1,6 +1,7 @@
 // Counts one hit against a rule for a subject (a client IP or an account) and refuses it with
 // 429 and Retry-After once the window's limit is passed. The count lives in the database, so
 // it holds across restarts and across every instance that shares the database.
+import { recordAudit } from '../audit/audit.ts';
 import { tooManyRequests } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { countHit } from '../store/rateLimits.ts';
@@ -12,5 +13,8 @@ export async function enforceRateLimit(services: Pick<Services, 'db' | 'clock' |
   const windowStart = now - (now % window);
   const windowEnd = windowStart + window;
   const hits = await countHit(services.db, rule, subject.slice(0, 128), windowStart, windowEnd);
-  if (hits > limit) throw tooManyRequests(rule, windowEnd - now);
+  if (hits <= limit) return;
+  // Once per window and subject: a flood must not become a flood of audit rows.
+  if (hits === limit + 1) await recordAudit(services, { event: 'rate_limit', detail: { rule, subject: subject.slice(0, 128), limit, window } });
+  throw tooManyRequests(rule, windowEnd - now);
 }

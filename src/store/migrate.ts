@@ -12,7 +12,8 @@ type Migration = { up: (db: Knex) => Promise<void>; down: (db: Knex) => Promise<
 const source: Knex.MigrationSource<string> = {
   async getMigrations() {
     const files = await readdir(MIGRATIONS_DIR);
-    return files.filter((file) => /^\d+_[\w-]+\.ts$/.test(file)).sort();
+    // 004_x, then 004a_y, 004b_z: an engineer with one number may need more than one file.
+    return files.filter((file) => /^\d+[a-z]?_[\w-]+\.ts$/.test(file)).sort();
   },
   getMigrationName(file) {
     return file.replace(/\.ts$/, '');

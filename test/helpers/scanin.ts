@@ -25,12 +25,15 @@ export function testDir(): string {
 }
 
 /**
- * Rate limits too high for any test to reach: tests (and bench/) make many logins from one
- * loopback address. Tests of the limits themselves set RATE_LIMITS and STREAMS_PER_IP.
+ * Rate limits too high for any test to reach (tests and bench/ make many logins from one
+ * loopback address; tests of the limits set RATE_LIMITS and STREAMS_PER_IP themselves), and
+ * the audit log in the database only.
  */
-export const UNLIMITED = {
+export const TEST_DEFAULTS = {
   RATE_LIMITS: Object.keys(RATE_LIMIT_RULES).map((rule) => `${rule}=1000000/60`).join(','),
   STREAMS_PER_IP: '100000',
+  // Audit entries go to the database; tests read them there, not in the test log.
+  AUDIT_STDOUT: 'false',
 };
 
 /** Environment for a Scanin on `dir`, registering `clients`; `overrides` win. */
@@ -42,7 +45,7 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}, cli
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${join(dir, 'scanin.db')}`,
     CLIENTS_FILE: clientsFile,
-    ...UNLIMITED,
+    ...TEST_DEFAULTS,
     ...overrides,
   };
 }

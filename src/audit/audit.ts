@@ -1,0 +1,79 @@
+// The audit trail. Every security-relevant event goes through `recordAudit`: one row in the
+// database (kept AUDIT_RETENTION_DAYS, default 90, then swept) and one JSON line on stdout, so a
+// log shipper sees it at once and an operator can read it back with `npx scanin audit`.
+//
+// Event names are dotted, lower-case, past tense where it fits:
+//   enrollment                a device was bound to an account
+//   login.approved            a device approved a login request
+//   login.denied              a device denied it
+//   login.wrong_number        a device picked the wrong number (the request is denied)
+//   login.wrong_account       a device of another account answered a sign-in that named one
+//   login.expired             a request a device had read ran out unanswered
+//   device.revoked            a device was revoked
+//   rate_limit                a rate limit was passed (recorded once per window and subject)
+//   admin.<command>           an administrative command (admin.invite, …)
+// Others (accounts, sign-up, SSO) add their own names in the same style.
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/env.ts';
+import type { Db } from '../store/db.ts';
+
+export type AuditEvent = {
+  event: string;
+  account_id?: string | null;
+  device_id?: string | null;
+  ip?: string | null;
+  client_id?: string | null;
+  /** Anything else worth keeping: small, flat, and never a secret (no tokens, no challenges). */
+  detail?: Record<string, string | number | boolean | null>;
+};
+
+export type AuditEntry = Required<Omit<AuditEvent, 'detail'>> & { id: number; at: number; detail: AuditEvent['detail'] | null };
+
+export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'> };
+
+const EVENT_NAME = /^[a-z_]+(\.[a-z_]+)*$/;
+
+/** The JSON line written to stdout for an entry. */
+export function auditLine(entry: Omit<AuditEntry, 'id'>): string {
+  return JSON.stringify({
+    time: new Date(entry.at * 1000).toISOString(),
+    type: 'audit',
+    event: entry.event,
+    account_id: entry.account_id,
+    device_id: entry.device_id,
+    ip: entry.ip,
+    client_id: entry.client_id,
+    ...(entry.detail ? { detail: entry.detail } : {}),
+  });
+}
+
+export async function recordAudit(target: AuditTarget, event: AuditEvent): Promise<void> {
+  if (!EVENT_NAME.test(event.event)) throw new TypeError(`audit event names are dotted lower-case words, got ${JSON.stringify(event.event)}`);
+  const entry = {
+    at: target.clock(),
+    event: event.event,
+    account_id: event.account_id ?? null,
+    device_id: event.device_id ?? null,
+    ip: event.ip ?? null,
+    client_id: event.client_id ?? null,
+    detail: event.detail ?? null,
+  };
+  await target.db('audit_log').insert({ ...entry, detail: entry.detail && JSON.stringify(entry.detail) });
+  if (target.config.auditStdout) process.stdout.write(`${auditLine(entry)}\n`);
+}
+
+type AuditRow = Omit<AuditEntry, 'detail'> & { detail: string | null };
+
+/** Entries oldest first, optionally of one account and from a second on. */
+export async function listAudit(db: Db, filter: { accountId?: string; since?: number; limit?: number } = {}): Promise<AuditEntry[]> {
+  let query = db('audit_log').orderBy([{ column: 'at' }, { column: 'id' }]);
+  if (filter.accountId) query = query.where({ account_id: filter.accountId });
+  if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+  const rows = (await query.limit(filter.limit ?? 10_000)) as AuditRow[];
+  return rows.map((row) => ({ ...row, id: Number(row.id), detail: row.detail ? (JSON.parse(row.detail) as AuditEntry['detail']) : null }));
+}
+
+/** Removes entries older than `before` (epoch seconds). */
+export async function sweepAudit(db: Db, before: number): Promise<number> {
+  return db('audit_log').where('at', '<', before).delete();
+}
