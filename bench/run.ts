@@ -1,17 +1,82 @@
-// All benchmarks, one after the other: `npm run bench` (node --import tsx bench/run.ts).
-// They print numbers and assert nothing.
-import { benchLogin, printLoginBench } from './login.ts';
-import { print } from './stats.ts';
-import { benchVerify, printVerifyBench } from './verify.ts';
+// All benchmarks: `npm run bench` (a few minutes on 2 cores). Prints tables and writes
+// bench/RESULTS.md with the machine and its load. Numbers only: nothing is asserted.
+//
+//   BENCH_SCALE=0.2 npm run bench     a quicker, rougher run (fewer logins and waiting browsers)
+//   BENCH_ONLY=logins|waiting|verify  one part only
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { postgresAvailable, type Storage } from './databases.ts';
+import { benchLogins, type LoginRow } from './logins.ts';
+import { print, table } from './stats.ts';
+import { benchVerify, verifyTable } from './verify.ts';
+import { benchWaiting, type WaitingResult } from './waiting.ts';
 
-const LOGIN_RUNS = 200;
-const LOGIN_WARMUP = 20;
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const only = process.env.BENCH_ONLY;
+const RESULTS = new URL('./RESULTS.md', import.meta.url);
 
 const started = Date.now();
-print(`Scanin benchmarks — Node.js ${process.version}, ${process.platform}/${process.arch}`);
-print();
-printLoginBench(await benchLogin(LOGIN_RUNS, LOGIN_WARMUP), LOGIN_WARMUP);
-print();
-printVerifyBench(benchVerify());
-print();
-print(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+const load = (): string => loadavg().map((value) => value.toFixed(1)).join(' / ');
+const machine = [
+  `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version} ${process.platform}/${process.arch}`,
+  `load average at start (1/5/15 min): ${load()}`,
+];
+const sections: string[] = [];
+const say = (title: string, lines: string[]) => {
+  print(`\n${title}`);
+  for (const line of lines) print(line);
+  sections.push(`## ${title}\n\n${lines.join('\n')}\n`);
+};
+
+print(`Scanin benchmarks — ${machine.join('; ')}`);
+
+if (!only || only === 'logins') {
+  const storages: Storage[] = ['sqlite'];
+  if (await postgresAvailable()) storages.push('postgres');
+  else print('PostgreSQL does not answer (BENCH_POSTGRES_URL): its rows are left out');
+  const rows: LoginRow[] = [];
+  for (const storage of storages) rows.push(...(await benchLogins(storage, { rounds: 3, scale })));
+  const ratio = (r: LoginRow) => {
+    const bare = rows.find((other) => other.server === 'bare' && other.storage === r.storage && other.users === r.users)!;
+    return r.server === 'scanin' ? `${(r.cpuMsPerLogin / bare.cpuMsPerLogin).toFixed(2)}` : '';
+  };
+  say('Full logins under load (Scanin QR login vs bare oidc-provider, same storage, interleaved)', [
+    ...table(
+      ['storage', 'server', 'users', 'logins', 'logins/s', 'p50 ms', 'p99 ms', 'server CPU ms/login', 'logins per CPU-s', 'CPU vs bare'],
+      rows.map((r) => [r.storage, r.server, String(r.users), String(r.logins), r.perSecond.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), r.cpuMsPerLogin.toFixed(2), (1000 / r.cpuMsPerLogin).toFixed(0), ratio(r)]),
+    ),
+    '',
+    'A login: authorization request with PKCE (openid-client) → /auth → the login page → (Scanin) the phone reads and answers',
+    'the request, ES256 · (bare) the login form, then the consent form → the redirects back → the token exchange.',
+    'Each server is its own process; its CPU time (user + system) is read from that process. Latency and logins/s are',
+    'wall-clock on a machine shared with the load generator (and, during development, with other work): read them as rough.',
+  ]);
+}
+
+if ((!only || only === 'waiting') && (await postgresAvailable())) {
+  const many = Math.round(10_000 * scale);
+  const few = Math.round(1_000 * scale);
+  const result: WaitingResult = await benchWaiting({ many, few, samples: Math.max(10, Math.round(100 * scale)) });
+  say(`Waiting browsers (two instances on one PostgreSQL; streams held by the first)`, [
+    ...table(
+      ['waiting', 'phone served by', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
+      result.latency.map((r) => [String(r.waiting), r.path, String(r.samples), r.p50.toFixed(2), r.p99.toFixed(2), r.max.toFixed(2)]),
+    ),
+    '',
+    `RSS per waiting browser: ${result.rssPerStreamKiB.toFixed(1)} KiB (${result.streams} open streams, after a GC, over the RSS before any stream)`,
+    `Idle CPU with ${result.streams} open streams: ${result.idleCpuPercent.toFixed(2)}% of a core (over ${result.idleSeconds} s)`,
+    '',
+    "Latency: from the phone's POST returning to the browser's `approved` event (0 when the browser heard first).",
+  ]);
+}
+
+if (!only || only === 'verify') say('Assertion verification', verifyTable(benchVerify()));
+
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+print(`\ndone in ${seconds} s; load average at the end: ${load()}`);
+writeFileSync(
+  RESULTS,
+  `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z (scale ${scale}, ${seconds} s).\n\n` +
+    `- Machine: ${machine[0]}\n- ${machine[1]}; at the end: ${load()}\n\n${sections.join('\n')}`,
+);
+print(`written: ${RESULTS.pathname}`);

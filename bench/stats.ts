@@ -1,5 +1,4 @@
-// Small helpers the benchmarks share: percentiles, number formatting, and a way to load the
-// server without its start-up chatter. Benchmarks print numbers; they assert nothing.
+// Small helpers the benchmarks share: percentiles, number formatting, tables. Benchmarks print numbers; they assert nothing.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -17,32 +16,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-export function ms(value: number): string {
-  return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-}
-
 export function rate(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-export function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+/** A Markdown table, its columns padded so that it reads as well in a terminal. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(header), `|${widths.map((width, i) => (i === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`, ...rows.map(line)];
 }
 
-/**
- * Runs `task` with console.warn and console.info muted: oidc-provider warns about the Node.js
- * version when it is first imported, which is noise in a benchmark's output.
- */
-export async function quietly<T>(task: () => Promise<T>): Promise<T> {
-  const { warn, info } = console;
-  console.warn = () => {};
-  console.info = () => {};
-  try {
-    return await task();
-  } finally {
-    console.warn = warn;
-    console.info = info;
-  }
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
 }
 
 /** Whether this module is the script node was started with (`node --import tsx bench/x.ts`). */

@@ -17,7 +17,7 @@ import { checkDeviceHeader, decodeAssertion } from '../src/device/jws.ts';
 import { verifySignature } from '../src/device/signature.ts';
 import { newChallenge, newId } from '../src/ids.ts';
 import type { DeviceAlg, DevicePublicJwk } from '../src/protocol/jwk.ts';
-import { isMain, median, print, rate } from './stats.ts';
+import { isMain, median, print, rate, table } from './stats.ts';
 
 const ISSUER = 'https://id.example.com';
 const INPUTS = 64;
@@ -128,13 +128,17 @@ export function benchVerify(): VerifyBenchRow[] {
   });
 }
 
-export function printVerifyBench(rows: VerifyBenchRow[]): void {
-  print(`Assertion verification, ops/s (median of ${ROUNDS} rounds of ${ROUND_MS} ms, ${INPUTS} distinct assertions; ES256 half high-S)`);
-  const header = ['alg', 'server path', 'node:crypto verify only', '@noble/curves verify', 'server / noble'];
-  const lines = rows.map((row) => [row.alg, rate(row.server), rate(row.nodeOnly), rate(row.noble), `${(row.server / row.noble).toFixed(1)}x`]);
-  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
-  for (const line of [header, ...lines]) print(`  ${line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('   ')}`);
-  print('  server path = decodeAssertion + checkDeviceHeader + verifySignature (node:crypto, cached KeyObject) + checkClaims; no database lookup');
+export function verifyTable(rows: VerifyBenchRow[]): string[] {
+  return [
+    `ops/s, median of ${ROUNDS} rounds of ${ROUND_MS} ms, ${INPUTS} distinct assertions; ES256 half high-S`,
+    '',
+    ...table(
+      ['alg', 'server path', 'node:crypto verify only', '@noble/curves verify', 'server / noble'],
+      rows.map((row) => [row.alg, rate(row.server), rate(row.nodeOnly), rate(row.noble), `${(row.server / row.noble).toFixed(1)}x`]),
+    ),
+    '',
+    'server path = decodeAssertion + checkDeviceHeader + verifySignature (node:crypto, cached KeyObject) + checkClaims; no database lookup',
+  ];
 }
 
-if (isMain(import.meta.url)) printVerifyBench(benchVerify());
+if (isMain(import.meta.url)) for (const line of verifyTable(benchVerify())) print(line);
