@@ -41,7 +41,9 @@ export async function latestLoginRequest(db: Db, uid: string): Promise<LoginRequ
  * either way returns the newest request, so racing creators agree on one.
  */
 export async function insertLoginRequest(db: Db, request: LoginRequest): Promise<LoginRequest> {
-  await db('login_requests').insert(request).onConflict(['uid', 'generation']).ignore();
+  const inserted = await db('login_requests').insert(request).onConflict(['uid', 'generation']).ignore().returning('rid');
+  // Ours is the newest: nobody replaces a request that has only just been made.
+  if (inserted.length === 1) return request;
   return (await latestLoginRequest(db, request.uid))!;
 }
 
