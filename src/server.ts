@@ -3,10 +3,11 @@
 // graceful (SIGTERM in `scanin serve`): stop accepting connections, tell open event streams to
 // reconnect (a load balancer sends them to another instance), let in-flight requests finish,
 // then close the bus and the database.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sweepAudit } from './audit/audit.ts';
 import { recordExpiredLogins } from './audit/expiredLogins.ts';
+import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import { defaultIssuer, type Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
@@ -14,6 +15,8 @@ import { openBus } from './events/openBus.ts';
 import { OpenStreams } from './events/openStreams.ts';
 import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { loggerOfRequest } from './log/requestLog.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
@@ -61,9 +64,15 @@ async function sweep(services: Services): Promise<void> {
   await sweepAudit(services.db, now - services.config.auditRetentionDays * 86400);
 }
 
-export async function startScanin(config: Config, clock: Clock = systemClock): Promise<RunningScanin> {
+export type StartOptions = {
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
+};
+
+export async function startScanin(config: Config, clock: Clock = systemClock, options: StartOptions = {}): Promise<RunningScanin> {
+  const log: Logger = createLogger(config.logLevel, options.logDestination);
   const clients = readClientsFile(config.clientsFile);
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, log);
   const server = createServer();
   let bus: EventBus | undefined;
   try {
@@ -73,8 +82,11 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
     await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
-    bus = await openBus(config.database, db);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams(), streamLimits: new StreamLimits(config.streamsPerIp) };
+    provider.on('server_error', (ctx: { req?: IncomingMessage } | undefined, error: Error) => {
+      (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
+    });
+    bus = await openBus(config.database, db, log);
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams(), streamLimits: new StreamLimits(config.streamsPerIp), log };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {
@@ -83,9 +95,10 @@ export async function startScanin(config: Config, clock: Clock = systemClock): P
       void app(req, res);
     });
     const sweeper = setInterval(() => {
-      sweep(services).catch((error: unknown) => console.error('[scanin] sweep failed:', error));
+      sweep(services).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    log.info({ port, issuer }, 'Scanin is listening');
     return {
       issuer,
       port,

@@ -5,6 +5,7 @@ import type { Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
 import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
+import type { Logger } from './log/logger.ts';
 import type { Db } from './store/db.ts';
 
 export type Services = {
@@ -20,4 +21,5 @@ export type Services = {
   /** How many of those each client network holds (STREAMS_PER_IP). */
   streamLimits: StreamLimits;
   provider: Provider;
+  log: Logger;
 };

@@ -15,6 +15,7 @@
 // Others (accounts, sign-up, SSO) add their own names in the same style.
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
 import type { Db } from '../store/db.ts';
 
 export type AuditEvent = {
@@ -29,7 +30,10 @@ export type AuditEvent = {
 
 export type AuditEntry = Required<Omit<AuditEvent, 'detail'>> & { id: number; at: number; detail: AuditEvent['detail'] | null };
 
-export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'> };
+/** `log`: the stream the entry joins on stdout (the server's logger; a command line has none). */
+export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'>; log?: Logger };
+
+let standaloneLog: Logger | undefined;
 
 const EVENT_NAME = /^[a-z_]+(\.[a-z_]+)*$/;
 
@@ -59,7 +63,12 @@ export async function recordAudit(target: AuditTarget, event: AuditEvent): Promi
     detail: event.detail ?? null,
   };
   await target.db('audit_log').insert({ ...entry, detail: entry.detail && JSON.stringify(entry.detail) });
-  if (target.config.auditStdout) process.stdout.write(`${auditLine(entry)}\n`);
+  if (target.config.auditStdout) {
+    // One stream with the rest of the log, but written whatever LOG_LEVEL says: AUDIT_STDOUT decides.
+    const log = (target.log ?? (standaloneLog ??= createLogger('info'))).child({}, { level: 'info' });
+    const { event, account_id, device_id, ip, client_id, detail } = entry;
+    log.info({ type: 'audit', event, account_id, device_id, ip, client_id, ...(detail ? { detail } : {}) }, 'audit');
+  }
 }
 
 type AuditRow = Omit<AuditEntry, 'detail'> & { detail: string | null };

@@ -51,7 +51,6 @@ export const commands: Record<string, Command> = {
       // Loaded here so the administrative commands do not load the OIDC engine.
       const { startScanin } = await import('../server.ts');
       const scanin = await startScanin(loadConfig());
-      console.log(`Scanin is listening on port ${scanin.port}; issuer ${scanin.issuer}`);
       const stop = () => {
         scanin.close().then(() => process.exit(0), () => process.exit(1));
       };

@@ -32,7 +32,11 @@ export type Config = {
   auditRetentionDays: number;
   /** Whether each audit entry is also written to stdout as a JSON line. */
   auditStdout: boolean;
+  logLevel: LogLevel;
 };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -148,6 +152,13 @@ export function parseRateLimits(raw: string | undefined, name = 'RATE_LIMITS'): 
   return limits;
 }
 
+function logLevel(env: Env): LogLevel {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -173,5 +184,6 @@ export function loadConfig(env: Env = process.env): Config {
     streamsPerIp: integer(env, 'STREAMS_PER_IP', 50, 1, 100_000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     auditStdout: boolean(env, 'AUDIT_STDOUT', true),
+    logLevel: logLevel(env),
   };
 }

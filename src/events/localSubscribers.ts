@@ -1,11 +1,14 @@
 // This instance's subscribers by topic: what both buses deliver to. A topic has almost always
 // one subscriber (one open page), so it costs one map entry, not an emitter per stream.
+import type { Logger } from '../log/logger.ts';
 import type { Listener, LoginEvent } from './bus.ts';
 
 type Subscriber = { listener: Listener; resync: (() => void) | undefined };
 
 export class LocalSubscribers {
   private readonly byTopic = new Map<string, Set<Subscriber>>();
+
+  constructor(private readonly log: Logger) {}
 
   add(topic: string, listener: Listener, resync?: () => void): () => void {
     const subscriber: Subscriber = { listener, resync };
@@ -25,7 +28,7 @@ export class LocalSubscribers {
       try {
         subscriber.listener(event);
       } catch (error) {
-        console.error('[scanin] event listener failed:', error);
+        this.log.error({ err: error, topic }, 'event listener failed');
       }
     }
   }

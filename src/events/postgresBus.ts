@@ -5,6 +5,7 @@
 // every local subscriber re-reads its state once, since events sent meanwhile never arrived.
 import pg from 'pg';
 import { newId } from '../ids.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { EventBus, Listener, LoginEvent } from './bus.ts';
 import { LocalSubscribers } from './localSubscribers.ts';
@@ -16,7 +17,7 @@ const MAX_RETRY_MS = 5_000;
 type Notice = { from: string; topic: string; event: LoginEvent };
 
 export class PostgresBus implements EventBus {
-  private readonly subscribers = new LocalSubscribers();
+  private readonly subscribers: LocalSubscribers;
   /** Marks this instance's own notifications, already delivered locally. */
   private readonly instance = newId();
   private listening: pg.Client | undefined;
@@ -27,11 +28,14 @@ export class PostgresBus implements EventBus {
   private constructor(
     private readonly db: Db,
     private readonly connectionString: string,
-  ) {}
+    private readonly log: Logger,
+  ) {
+    this.subscribers = new LocalSubscribers(log);
+  }
 
   /** Connects the listening connection; fails if PostgreSQL cannot be reached now. */
-  static async open(db: Db, connectionString: string): Promise<PostgresBus> {
-    const bus = new PostgresBus(db, connectionString);
+  static async open(db: Db, connectionString: string, log: Logger): Promise<PostgresBus> {
+    const bus = new PostgresBus(db, connectionString, log.child({ component: 'events' }));
     try {
       await bus.listen();
     } catch (error) {
@@ -49,7 +53,7 @@ export class PostgresBus implements EventBus {
     } catch (error) {
       // The state change is committed; a browser on another instance learns of it when its
       // shown code runs out (the stream re-reads the request then), or on its next reconnect.
-      console.error('[scanin] events: could not notify other instances:', error);
+      this.log.error({ err: error }, 'could not notify other instances');
     }
   }
 
@@ -75,7 +79,7 @@ export class PostgresBus implements EventBus {
       if (this.listening === client) this.listening = undefined;
       client.end().catch(() => {});
       if (this.closed) return;
-      console.error(`[scanin] events: the listening connection to PostgreSQL was lost${error ? ` (${error.message})` : ''}; reconnecting`);
+      this.log.warn({ err: error }, 'the listening connection to PostgreSQL was lost; reconnecting');
       this.retryLater();
     };
     client.on('error', onLost);
@@ -100,7 +104,7 @@ export class PostgresBus implements EventBus {
       this.listen().then(
         () => {
           this.failures = 0;
-          console.error('[scanin] events: listening again; waiting browsers re-read their state');
+          this.log.info('listening again; waiting browsers re-read their state');
           this.subscribers.resyncAll();
         },
         // listen() has scheduled the next try already.

@@ -6,10 +6,12 @@ import cors from '@koa/cors';
 import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
 import { mountVaultRoutes } from '../device/vaultRoutes.ts';
+import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
+import { mountHealthRoutes } from '../ops/health.ts';
 import type { Services } from '../services.ts';
 import { mountAssets } from './assets.ts';
 import { errorHandler } from './errors.ts';
@@ -19,11 +21,14 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app'];
+const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
   app.proxy = services.config.trustProxy.kind !== 'none';
+
+  const ops = new Router();
+  mountHealthRoutes(ops, services);
 
   const pages = new Router();
   mountAssets(pages);
@@ -43,9 +48,12 @@ export function createApp(services: Services): Koa {
   const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], maxAge: 600 });
 
   app.use(proxyHeaders(services.config.trustProxy));
+  app.use(requestLog(services.log));
   app.use(securityHeaders);
   app.use(errorHandler);
   app.use(underIssuerPath(services.basePath));
+  app.use(ops.routes());
+  app.use(ops.allowedMethods({ throw: true }));
   app.use((ctx, next) => {
     if (!ctx.path.startsWith('/device/')) return next();
     // Challenges and answers are for one device, once: no cache may keep them.
@@ -63,14 +71,12 @@ export function createApp(services: Services): Koa {
     ctx.respond = false;
     await engine(ctx.req, ctx.res);
   });
-  app.on('error', logAppError);
+  app.on('error', (error: Error & { code?: string; expose?: boolean }, ctx?: Koa.Context) => {
+    // A browser leaving a page that streams events is normal, not an error worth a stack trace.
+    if (CLIENT_GONE.has(error.code ?? '') || error.expose) return;
+    (ctx?.state.log ?? services.log).error({ err: error }, 'unhandled error');
+  });
   return app;
 }
 
-/** A browser leaving a page that streams events is normal, not an error worth a stack trace. */
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE']);
-
-function logAppError(error: Error & { code?: string; expose?: boolean }): void {
-  if (CLIENT_GONE.has(error.code ?? '') || error.expose) return;
-  console.error('[scanin]', error);
-}

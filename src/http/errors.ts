@@ -49,7 +49,7 @@ export async function errorHandler(ctx: Context, next: Next): Promise<void> {
   } catch (caught) {
     const error = caught as OidcError;
     const { status, code, description, headers, details } = describe(error);
-    if (status >= 500) console.error(`[scanin] ${ctx.method} ${ctx.path}:`, error);
+    if (status >= 500) ctx.state.log.error({ err: error }, 'request failed');
     ctx.set(headers);
     if (wantsJson(ctx)) {
       ctx.status = status;

@@ -133,7 +133,7 @@ class BrowserEventStream implements OpenStream {
 
   readState(): void {
     this.reading = this.reading.then(() => this.catchUp()).catch((error: unknown) => {
-      console.error('[scanin] event stream:', error);
+      this.services.log.error({ err: error }, 'event stream failed');
       this.close();
     });
   }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/env.ts';
+import type { Logger } from '../log/logger.ts';
 
 export type Db = Knex;
 
@@ -21,17 +22,30 @@ const SQLITE_PRAGMAS = [
   'PRAGMA foreign_keys = ON',
 ];
 
-export function openDatabase(config: DatabaseConfig): Db {
+/** knex's own warnings (a dropped connection, a failed acquire) as log records, not console text. */
+function knexLog(log: Logger | undefined): Knex.Config['log'] {
+  if (!log) return undefined;
+  const db = log.child({ component: 'database' });
+  return {
+    warn: (message: unknown) => db.warn(String(message)),
+    error: (message: unknown) => db.error(String(message)),
+    deprecate: (method: unknown, alternative: unknown) => db.warn(`${String(method)} is deprecated: use ${String(alternative)}`),
+    debug: (message: unknown) => db.debug(typeof message === 'string' ? message : { detail: message }, 'knex'),
+  };
+}
+
+export function openDatabase(config: DatabaseConfig, log?: Logger): Db {
   if (config.client === 'postgres') {
     // Times are stored as bigint seconds; pg returns int8 as strings unless told otherwise.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-    return knex({ client: 'pg', connection: config.connectionString, pool: { min: 0, max: 10 } });
+    return knex({ client: 'pg', connection: config.connectionString, pool: { min: 0, max: 10 }, log: knexLog(log) });
   }
   if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
   return knex({
     client: 'sqlite3',
     connection: { filename: config.filename },
     useNullAsDefault: true,
+    log: knexLog(log),
     // One connection: SQLite serialises writers anyway, and a single connection makes every
     // conditional update atomic with respect to the others without SQLITE_BUSY retries.
     pool: {

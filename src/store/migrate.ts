@@ -28,3 +28,14 @@ export async function migrate(db: Db): Promise<string[]> {
   const [, names] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
   return names;
 }
+
+/**
+ * The migrations this code has that the database has not run: what readiness checks. Read-only
+ * (unlike knex's own listing, which creates its table when missing); a migration the database has
+ * and this code lacks (a newer instance ran it) is no reason to stop serving.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [files, done] = await Promise.all([source.getMigrations([]), db('knex_migrations').pluck('name') as Promise<string[]>]);
+  const completed = new Set(done);
+  return files.map((file) => source.getMigrationName(file)).filter((name) => !completed.has(name));
+}

@@ -84,12 +84,25 @@ describe('the scanin command line', () => {
     expect((await scaninCli('devices')).code).toBe(2);
   });
 
-  it('serves: migrates a new database, answers discovery, and stops cleanly on SIGTERM', async () => {
-    const { child, issuer, exited } = await spawnScanin(testEnv(testDir(), { PORT: '0' }));
-    const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { issuer: string };
-    expect(discovery.issuer).toBe(issuer);
+  it('serves: migrates a new database, answers discovery, logs JSON lines with request ids, and stops cleanly on SIGTERM', async () => {
+    const { child, issuer, exited, log } = await spawnScanin(testEnv(testDir(), { PORT: '0', LOG_LEVEL: 'info' }));
+    expect(log.lines[0]).toMatchObject({ level: 'info', service: 'scanin', msg: 'Scanin is listening', issuer, port: expect.any(Number) });
+
+    const discovery = await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { 'x-request-id': 'rp-trace-42' } });
+    expect(discovery.headers.get('x-request-id')).toBe('rp-trace-42');
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(issuer);
+    const line = await log.waitFor((entry) => entry.req_id === 'rp-trace-42');
+    expect(line).toMatchObject({ level: 'info', msg: 'request', method: 'GET', path: '/.well-known/openid-configuration', status: 200 });
+
+    // An id that is not a sane token is replaced by a fresh one, not logged as given.
+    const odd = await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { 'x-request-id': 'x'.repeat(300) } });
+    const fresh = odd.headers.get('x-request-id')!;
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    await log.waitFor((entry) => entry.req_id === fresh);
+
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(log.nonJson).toEqual([]);
   });
 
   it('stops with a message naming the variable when the configuration is wrong', async () => {

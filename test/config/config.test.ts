@@ -18,6 +18,7 @@ describe('configuration', () => {
     expect(config.rateLimits.auth_ip).toEqual({ limit: 120, window: 60 });
     expect(config.streamsPerIp).toBe(50);
     expect(config.numberMatching).toBe(false);
+    expect(config.logLevel).toBe('info');
   });
 
   it('reads RATE_LIMITS over the defaults and TRUST_PROXY as a hop count or CIDR list', () => {
@@ -63,6 +64,7 @@ describe('configuration', () => {
     [{ RATE_LIMITS: 'auth_ip=5/0' }, 'RATE_LIMITS: auth_ip: the window must be 1 to 86400 seconds'],
     [{ STREAMS_PER_IP: '0' }, 'STREAMS_PER_IP: must be between 1 and 100000'],
     [{ NUMBER_MATCHING: 'sometimes' }, 'NUMBER_MATCHING: expected true or false'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -13,7 +13,8 @@ const POSTGRES_ADMIN_URL = inject('postgresUrl');
 
 export type TestDatabase = { kind: 'sqlite' | 'postgres'; url: string; drop(): Promise<void> };
 
-async function admin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `task` as PostgreSQL's administrator (to make, break or drop test databases). */
+export async function admin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
   await client.connect();
   try {

@@ -34,6 +34,8 @@ export const TEST_DEFAULTS = {
   STREAMS_PER_IP: '100000',
   // Audit entries go to the database; tests read them there, not in the test log.
   AUDIT_STDOUT: 'false',
+  // Request lines from every test server would bury the test output; warnings still show.
+  LOG_LEVEL: 'warn',
 };
 
 /** Environment for a Scanin on `dir`, registering `clients`; `overrides` win. */
