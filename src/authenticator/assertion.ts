@@ -17,8 +17,8 @@ export function enrollmentHeader(key: DeviceKey): Record<string, unknown> {
   return { alg: key.alg, typ: ASSERTION_TYP, jwk: key.publicJwk };
 }
 
-function base64urlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
 }
 
 function sign(key: DeviceKey, data: Uint8Array): Uint8Array {
@@ -36,7 +36,12 @@ function sign(key: DeviceKey, data: Uint8Array): Uint8Array {
  * `key` whatever `header.alg` says.
  */
 export function signAssertion(key: DeviceKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
-  const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
+  return signJsonTexts(key, JSON.stringify(header), JSON.stringify(payload));
+}
+
+/** The same, over header and payload JSON texts exactly as given (the bytes are what is signed). */
+export function signJsonTexts(key: DeviceKey, headerJson: string, payloadJson: string): string {
+  const signingInput = `${base64url(headerJson)}.${base64url(payloadJson)}`;
   const signature = sign(key, Buffer.from(signingInput, 'ascii'));
   return `${signingInput}.${Buffer.from(signature).toString('base64url')}`;
 }

@@ -2,6 +2,7 @@
 // the words of docs/protocol.md. Each public method is one thing a user does on the phone.
 import { hostname } from 'node:os';
 import type { DeviceAlg } from '../protocol/jwk.ts';
+import { accountHint } from '../protocol/accountHint.ts';
 import { parseScaninUrl, type ScaninUrl } from '../protocol/urls.ts';
 import { deviceHeader, enrollmentHeader, requestAuthorization, signAssertion } from './assertion.ts';
 import { generateDeviceKey, importDeviceKey } from './keys.ts';
@@ -39,16 +40,21 @@ export type LoginRequest = {
   expires_at: number;
   /** Present when number matching is on: three 2-digit numbers, the browser shows one. */
   number_choices?: string[];
+  /** Present when the sign-in names its account: only a key of that account may answer. */
+  account_hint?: string;
 };
 
 export type EnrollOptions = { deviceName?: string; alg?: DeviceAlg };
-export type EnrollResult = { device_id: string; sub: string; status: string; issuer: string; account: Account };
+export type EnrollResult = { device_id: string; sub: string; status: string; device_name: string; issuer: string; account: Account };
 
 export type Decision = 'approve' | 'deny';
 export type AnswerOptions = {
   /** The number the browser shows; required to approve when the request has number_choices. */
   number?: string;
-  /** Which enrolled device answers; by default the first one enrolled at the request's issuer. */
+  /**
+   * Which enrolled device answers. By default the one the request's account_hint names; without
+   * a hint, the device of the one account held at the issuer (with several, the user chooses).
+   */
   deviceId?: string;
   /**
    * The user proved to the phone who they are (PIN or biometrics) before approving: signed as
@@ -143,6 +149,7 @@ function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
     }
     request.number_choices = choices;
   }
+  if (json.account_hint !== undefined) request.account_hint = string(json, 'account_hint', 'request');
   return request;
 }
 
@@ -187,6 +194,8 @@ export class Authenticator {
       device_id: string(answer, 'device_id', 'enrollment answer'),
       sub: string(answer, 'sub', 'enrollment answer'),
       status: string(answer, 'status', 'enrollment answer'),
+      // What the server stored (trimmed), which is what people will see it as.
+      device_name: string(answer, 'device_name', 'enrollment answer'),
       issuer: url.issuer,
       account: enrollment.account,
     };
@@ -199,7 +208,7 @@ export class Authenticator {
       sub: result.sub,
       email: enrollment.account.email,
       name: enrollment.account.name,
-      device_name: deviceName,
+      device_name: result.device_name,
       alg: key.alg,
       private_key: Buffer.from(key.privateKey).toString('base64url'),
       public_jwk: key.publicJwk,
@@ -223,7 +232,7 @@ export class Authenticator {
 
   /** Answers a request already fetched, e.g. after showing it to the user. */
   async answerRequest(request: LoginRequest, decision: Decision, options: AnswerOptions = {}): Promise<AnswerResult> {
-    const device = await this.deviceFor(request.issuer, options.deviceId);
+    const device = chooseDevice(await loadDevices(this.keysFile), request, options.deviceId, this.keysFile);
     const num = chooseNumber(request, decision, options.number);
     const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
     const assertion = signAssertion(key, deviceHeader(key), {
@@ -292,19 +301,6 @@ export class Authenticator {
     return `${issuer}/device/v1/requests/${encodeURIComponent(rid)}`;
   }
 
-  private async deviceFor(issuer: string, deviceId: string | undefined): Promise<StoredDevice> {
-    const devices = await loadDevices(this.keysFile);
-    if (deviceId !== undefined) {
-      const device = devices.find((candidate) => candidate.device_id === deviceId);
-      if (!device) throw new Error(`no device ${deviceId} in ${this.keysFile}`);
-      expectSame(`issuer of device ${deviceId}`, issuer, device.issuer);
-      return device;
-    }
-    const device = devices.find((candidate) => candidate.issuer === issuer);
-    if (!device) throw new Error(`no device enrolled at ${issuer} in ${this.keysFile}: enroll one first`);
-    return device;
-  }
-
   /** One JSON exchange with the device API; protocol errors become DeviceApiError. */
   private async call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string): Promise<unknown> {
     let response: Response;
@@ -335,6 +331,35 @@ export class Authenticator {
     if (typeof error?.error !== 'string') throw new Error(`${method} ${url}: HTTP ${response.status} without a protocol error: ${text.slice(0, 200)}`);
     throw new DeviceApiError(response.status, error.error, typeof error.error_description === 'string' ? error.error_description : '');
   }
+}
+
+/**
+ * Which key answers (docs/protocol.md §7, "Which account answers"): one of the request's issuer;
+ * when the request carries account_hint, one whose account it names, and none if no key does;
+ * without a hint, the key of the only account held there, else the user must choose (`deviceId`).
+ */
+function chooseDevice(devices: StoredDevice[], request: LoginRequest, deviceId: string | undefined, keysFile: string): StoredDevice {
+  const atIssuer = devices.filter((device) => device.issuer === request.issuer);
+  const hint = request.account_hint;
+  const fits = (device: StoredDevice) => hint === undefined || accountHint(request.rid, device.sub) === hint;
+  if (deviceId !== undefined) {
+    const device = devices.find((candidate) => candidate.device_id === deviceId);
+    if (!device) throw new Error(`no device ${deviceId} in ${keysFile}`);
+    expectSame(`issuer of device ${deviceId}`, request.issuer, device.issuer);
+    if (!fits(device)) throw new Error(`this sign-in is for another account than ${device.email}, the account of device ${deviceId}`);
+    return device;
+  }
+  if (atIssuer.length === 0) throw new Error(`no device enrolled at ${request.issuer} in ${keysFile}: enroll one first`);
+  const candidates = atIssuer.filter(fits);
+  if (candidates.length === 0) {
+    throw new Error(`this sign-in is for another account than those enrolled at ${request.issuer} (${[...new Set(atIssuer.map((d) => d.email))].join(', ')})`);
+  }
+  const accounts = new Set(candidates.map((device) => device.sub));
+  if (accounts.size > 1) {
+    const choices = candidates.map((device) => `${device.device_id} (${device.email})`).join(', ');
+    throw new Error(`several accounts are enrolled at ${request.issuer}: choose the device to answer with: ${choices}`);
+  }
+  return candidates[0]!;
 }
 
 /**

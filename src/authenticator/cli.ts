@@ -23,8 +23,8 @@ The reference Scanin authenticator: does what a phone does after scanning a QR c
 
 Commands:
   enroll <url> [--name NAME] [--alg ES256|EdDSA]   enroll a new device key from {issuer}/e/{eid}
-  approve <url> [--number NN]                       approve the login request {issuer}/q/{rid}
-  deny <url>                                        deny the login request {issuer}/q/{rid}
+  approve <url> [--number NN] [--device ID]         approve the login request {issuer}/q/{rid}
+  deny <url> [--device ID]                          deny the login request {issuer}/q/{rid}
   list                                              show the enrolled devices
   vault-read <issuer>                               show this device's vault (decrypted) and its version
   vault-write <issuer> <text> --version N           encrypt <text> into the vault over version N
@@ -50,18 +50,21 @@ Makes a key pair, proves it to the server at the enrollment URL and keeps it in 
     positionals: ['url'],
   },
   approve: {
-    usage: `Usage: scanin-device approve <url> [--number NN]
+    usage: `Usage: scanin-device approve <url> [--number NN] [--device ID]
 
-Shows who is asking, then approves the login request with the device enrolled at its issuer.
-  --number NN   the number the browser shows, when it shows one; asked for on a terminal`,
-    options: { number: { type: 'string' } },
+Shows who is asking, then approves the login request with the device enrolled at its issuer
+(the one of the account the request names, if it names one).
+  --number NN   the number the browser shows, when it shows one; asked for on a terminal
+  --device ID   the device (device_id) to answer with, when several accounts are enrolled there`,
+    options: { number: { type: 'string' }, device: { type: 'string' } },
     positionals: ['url'],
   },
   deny: {
-    usage: `Usage: scanin-device deny <url>
+    usage: `Usage: scanin-device deny <url> [--device ID]
 
-Shows who is asking, then denies the login request.`,
-    options: {},
+Shows who is asking, then denies the login request.
+  --device ID   the device (device_id) to answer with, when several accounts are enrolled there`,
+    options: { device: { type: 'string' } },
     positionals: ['url'],
   },
   list: {
@@ -138,11 +141,12 @@ async function pickNumber(request: LoginRequest, given: string | undefined, io: 
   }
 }
 
-async function answerCommand(authenticator: Authenticator, decision: Decision, url: string, given: string | undefined, io: CliIo) {
+async function answerCommand(authenticator: Authenticator, decision: Decision, url: string, values: Record<string, unknown>, io: CliIo) {
   const request = await authenticator.fetchLoginRequest(url);
   for (const line of describeRequest(request, (io.now ?? Date.now)())) io.out(line);
-  const number = decision === 'approve' ? await pickNumber(request, given, io) : undefined;
-  const { status } = await authenticator.answerRequest(request, decision, number === undefined ? {} : { number });
+  const number = decision === 'approve' ? await pickNumber(request, stringOption(values, 'number'), io) : undefined;
+  const deviceId = stringOption(values, 'device');
+  const { status } = await authenticator.answerRequest(request, decision, { ...(number === undefined ? {} : { number }), ...(deviceId === undefined ? {} : { deviceId }) });
   io.out(status);
 }
 
@@ -192,7 +196,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     const written = await authenticator.writeVault(url, positionals[1]!, Number(version));
     io.out(`version: ${written.version}`);
   } else if (name === 'approve' || name === 'deny') {
-    await answerCommand(authenticator, name, url, stringOption(values, 'number'), io);
+    await answerCommand(authenticator, name, url, values, io);
   } else {
     const devices = await authenticator.list();
     if (devices.length === 0) io.out(`No devices enrolled in ${keysFile}.`);

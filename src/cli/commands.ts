@@ -141,7 +141,7 @@ and expires after INVITE_TTL seconds (default 7 days).`,
 
   revoke: {
     summary: 'revoke a device for good',
-    usage: 'Usage: scanin revoke <device_id>\n\nThe device can no longer answer any request. Its user needs a new invite to enroll again.',
+    usage: 'Usage: scanin revoke <device_id>\n\nThe device can no longer answer any request. Its user needs a new invite to enroll again.\nA device_id may begin with "-": it is read as the device_id all the same (or write -- before it).',
     positionals: 1,
     options: {},
     async run([deviceId]) {

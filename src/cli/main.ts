@@ -12,6 +12,18 @@ variables (PORT, ISSUER, DATABASE_URL, CLIENTS_FILE, …): see the README.`;
 
 export class UsageError extends Error {}
 
+// A device_id is 43 base64url characters and may begin with "-": shaped like that, an argument
+// is a device_id, never an option (`scanin revoke -b_…`). `--` still works as usual.
+const DASHED_DEVICE_ID = /^-[A-Za-z0-9_-]{42}$/;
+
+function dashedIdsAsPositionals(args: string[]): string[] {
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  const head = args.slice(0, end);
+  const ids = head.filter((arg) => DASHED_DEVICE_ID.test(arg));
+  if (ids.length === 0) return args;
+  return [...head.filter((arg) => !DASHED_DEVICE_ID.test(arg)), '--', ...ids, ...args.slice(end + 1)];
+}
+
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -25,7 +37,7 @@ async function run(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: dashedIdsAsPositionals(rest), options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     console.error(`scanin ${name}: ${(error as Error).message}\n\n${command.usage}`);
     return 2;

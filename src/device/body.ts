@@ -2,6 +2,7 @@
 // JSON object (400 otherwise). Nothing is looked up before the body has passed both.
 import type { Context } from 'koa';
 import { invalidRequest, payloadTooLarge } from '../protocol/errors.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 export const DEVICE_BODY_LIMIT = 64 * 1024;
 
@@ -25,9 +26,11 @@ export async function readJsonObject(ctx: Context, limit = DEVICE_BODY_LIMIT): P
 /** A body already read (e.g. to check its hash) as a JSON object. */
 export function parseJsonObject(ctx: Context, raw: Buffer): Record<string, unknown> {
   if (!ctx.is('application/json')) throw invalidRequest('the body must be application/json');
+  const text = decodeUtf8(raw);
+  if (text === null) throw invalidRequest('the body is not valid UTF-8');
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw invalidRequest('the body is not valid JSON');
   }

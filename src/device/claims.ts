@@ -3,7 +3,7 @@
 // (either side, for phones whose clock runs a little ahead); act names the action being answered;
 // and each binding (rid or eid, chal) equals the one the server issued, so an assertion made for
 // one request or challenge can never answer another.
-import { invalidAssertion } from '../protocol/errors.ts';
+import { clockSkew, invalidAssertion } from '../protocol/errors.ts';
 
 export const IAT_WINDOW_SECONDS = 60;
 
@@ -18,10 +18,12 @@ export function checkClaims(payload: Record<string, unknown>, expected: Expected
   if (payload.aud !== expected.issuer) {
     throw invalidAssertion(`expected aud ${JSON.stringify(expected.issuer)}, got ${JSON.stringify(payload.aud)}`);
   }
+  // The rule is on the value, not the JSON text: 1795000000.0 and 1.795e9 are the numbers that
+  // every JSON library hands over, and no device should need a parser of its own to comply.
   const { iat } = payload;
-  if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalidAssertion('iat must be a whole number of seconds');
+  if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalidAssertion(`iat must be a whole number of seconds, got ${JSON.stringify(iat)}`);
   if (Math.abs(expected.now - iat) > IAT_WINDOW_SECONDS) {
-    throw invalidAssertion(`iat ${iat} is more than ${IAT_WINDOW_SECONDS} s from the server's clock (${expected.now})`);
+    throw clockSkew(`iat ${iat} is more than ${IAT_WINDOW_SECONDS} s from the server's clock (${expected.now})`);
   }
   if (payload.act !== expected.act) {
     throw invalidAssertion(`expected act ${JSON.stringify(expected.act)}, got ${JSON.stringify(payload.act)}`);

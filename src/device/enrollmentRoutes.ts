@@ -7,7 +7,7 @@ import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
-import { alreadyAnswered, invalidRequest, notFound } from '../protocol/errors.ts';
+import { alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
 import { jwkThumbprint } from '../protocol/jwk.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
@@ -16,30 +16,15 @@ import { findDevice, insertDevice } from '../store/devices.ts';
 import { findEnrollment, markEnrolled, type Enrollment } from '../store/enrollments.ts';
 import { readAssertionBody } from './body.ts';
 import { checkClaims } from './claims.ts';
+import { parseDeviceName } from './deviceName.ts';
 import { checkEnrollmentHeader, decodeAssertion } from './jws.ts';
 import { verifySignature } from './signature.ts';
-
-const DEVICE_NAME_MAX = 64;
-
-const alreadyEnrolled = () => invalidRequest('this key is already enrolled; make a new key for each enrollment');
 
 async function loadOpenEnrollment(services: Services, eid: string): Promise<Enrollment> {
   const enrollment = await findEnrollment(services.db, eid);
   if (!enrollment) throw notFound('this enrollment');
   checkEnrollmentOpen(enrollment, services.clock());
   return enrollment;
-}
-
-// Control, format (zero-width, bidirectional overrides), private-use and unassigned characters,
-// and line breaks: a name people confirm by reading it must display as what it is.
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-
-function parseDeviceName(value: unknown): string {
-  const name = typeof value === 'string' ? value.trim() : '';
-  if (name === '' || name.length > DEVICE_NAME_MAX || UNPRINTABLE.test(name)) {
-    throw invalidRequest(`device_name must be 1 to ${DEVICE_NAME_MAX} printable characters`);
-  }
-  return name;
 }
 
 export function mountEnrollmentRoutes(router: Router, services: Services): void {
@@ -77,7 +62,7 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     });
     const deviceName = parseDeviceName(decoded.payload.device_name);
     const deviceId = jwkThumbprint(jwk);
-    if (await findDevice(db, deviceId)) throw alreadyEnrolled();
+    if (await findDevice(db, deviceId)) throw keyAlreadyEnrolled();
 
     // add_device leaves the new device waiting until the browser that showed the QR confirms it.
     const status = enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active';
@@ -87,7 +72,7 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       return true;
     }).catch(async (error: unknown) => {
       // The same key enrolled at the same moment through another enrollment: the key is taken.
-      if (await findDevice(db, deviceId)) throw alreadyEnrolled();
+      if (await findDevice(db, deviceId)) throw keyAlreadyEnrolled();
       throw error;
     });
     if (!won) {
@@ -102,6 +87,6 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       detail: { kind: enrollment.kind, device_name: deviceName, status },
     });
     ctx.status = 201;
-    ctx.body = { device_id: deviceId, sub: enrollment.account_id, status };
+    ctx.body = { device_id: deviceId, sub: enrollment.account_id, status, device_name: deviceName };
   });
 }

@@ -5,6 +5,7 @@
 import { ASSERTION_TYP } from '../protocol/assertion.ts';
 import { invalidAssertion } from '../protocol/errors.ts';
 import { DEVICE_ALGS, algForJwk, parseDevicePublicJwk, type DeviceAlg, type DevicePublicJwk } from '../protocol/jwk.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 export type DecodedAssertion = {
   header: Record<string, unknown>;
@@ -16,9 +17,11 @@ export type DecodedAssertion = {
 const PART = /^[A-Za-z0-9_-]*$/;
 
 function decodeJsonPart(part: string, what: string): Record<string, unknown> {
+  const text = decodeUtf8(Buffer.from(part, 'base64url'));
+  if (text === null) throw invalidAssertion(`the JWS ${what} is not valid UTF-8`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw invalidAssertion(`the JWS ${what} is not base64url-encoded JSON`);
   }

@@ -1,14 +1,15 @@
 // GET and POST /device/v1/requests/:rid — a device reads a login request and answers it.
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
 // (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
-// decision and number (400) → one conditional update (exactly one concurrent answer wins) →
-// wake the browser.
+// the expected account, when the sign-in named one (403) → decision and number (400) → one
+// conditional update (exactly one concurrent answer wins) → wake the browser.
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
-import { alreadyAnswered, invalidRequest, notFound, wrongNumber } from '../protocol/errors.ts';
+import { accountHint } from '../protocol/accountHint.ts';
+import { alreadyAnswered, invalidRequest, notFound, wrongAccount, wrongNumber } from '../protocol/errors.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
 import { touchDevice } from '../store/devices.ts';
@@ -34,6 +35,7 @@ function requestView(services: Services, request: LoginRequest, clientName: stri
     browser: { ip: request.browser_ip, user_agent: request.user_agent },
     expires_at: request.expires_at,
     ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
+    ...(request.expected_account_id ? { account_hint: accountHint(request.rid, request.expected_account_id) } : {}),
   };
 }
 
@@ -75,12 +77,20 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       bindings: { rid: request.rid, chal: request.challenge },
     });
     await enforceRateLimit(services, 'request_answer_account', device.account_id);
+    // The sign-in named its account (login_hint): another account's device may not answer it,
+    // neither to sign the browser in as someone else nor to deny the person it is for.
+    if (request.expected_account_id !== null && device.account_id !== request.expected_account_id) throw wrongAccount();
     const decision = parseDecision(payload);
     const userVerified = parseUserVerified(payload);
     const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;
     const status = decision === 'approve' && !numberIsWrong ? 'approved' : 'denied';
 
-    const won = await answerLoginRequest(db, request.rid, { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: userVerified }, now);
+    const won = await answerLoginRequest(
+      db,
+      request.rid,
+      { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: userVerified, wrong_number: numberIsWrong },
+      now,
+    );
     if (!won) {
       // Another answer won the race, or time ran out between the read and the write.
       checkRequestOpen((await findLoginRequest(db, request.rid))!, clock());

@@ -1,7 +1,14 @@
 // The full check of an assertion from an enrolled device, in the protocol's order:
-// decode → header → the device exists (401 unknown_device) and is usable (403 device_revoked) →
-// signature → payload claims and bindings. Returns the device that spoke.
-import { invalidAssertion, deviceRevoked, unknownDevice } from '../protocol/errors.ts';
+// decode → header → the device exists (401 unknown_device) → signature → the device is usable
+// (403 device_revoked, 403 device_pending) → payload claims and bindings. Returns the device
+// that spoke.
+//
+// Why this order (docs/protocol.md §12, "What an error tells"): an unknown kid must be answered
+// before the signature, since there is no key to check it with; a kid is the SHA-256 thumbprint
+// of a public key Scanin never publishes, so only who holds that public key can ask. A device's
+// state (revoked, waiting for confirmation) is told only after its signature verified: only the
+// holder of the private key learns it.
+import { deviceRevoked, devicePending, unknownDevice } from '../protocol/errors.ts';
 import { findDevice, type Device } from '../store/devices.ts';
 import type { Db } from '../store/db.ts';
 import { checkClaims, type ExpectedClaims } from './claims.ts';
@@ -15,9 +22,9 @@ export async function verifyDeviceAssertion(db: Db, compact: string, expected: E
   const { alg, kid } = checkDeviceHeader(decoded.header);
   const device = await findDevice(db, kid);
   if (!device) throw unknownDevice(kid);
-  if (device.status === 'revoked') throw deviceRevoked();
-  if (device.status !== 'active') throw invalidAssertion('this device is waiting for confirmation and cannot answer yet');
   verifySignature(alg, device.public_jwk, decoded.signingInput, decoded.signature);
+  if (device.status === 'revoked') throw deviceRevoked();
+  if (device.status !== 'active') throw devicePending();
   checkClaims(decoded.payload, expected);
   return { device, payload: decoded.payload };
 }

@@ -13,6 +13,7 @@ import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
 import { mountHealthRoutes } from '../ops/health.ts';
 import type { Services } from '../services.ts';
+import { allowedMethods } from './allowedMethods.ts';
 import { mountAssets } from './assets.ts';
 import { errorHandler } from './errors.ts';
 import { underIssuerPath } from './issuerPath.ts';
@@ -60,10 +61,9 @@ export function createApp(services: Services): Koa {
     ctx.set('Cache-Control', 'no-store');
     return deviceCors(ctx, next);
   });
+  app.use(allowedMethods);
   app.use(deviceApi.routes());
-  app.use(deviceApi.allowedMethods({ throw: true }));
   app.use(pages.routes());
-  app.use(pages.allowedMethods({ throw: true }));
   app.use(limitEngineRoutes(services));
   app.use(anonymousLogout(services));
   app.use(async (ctx) => {

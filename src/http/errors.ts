@@ -14,6 +14,7 @@ function wantsJson(ctx: Context): boolean {
 const PAGE_TITLES: Record<number, string> = {
   400: 'This request is not valid',
   404: 'Not found',
+  405: 'This method is not allowed here',
   409: 'Already used',
   410: 'This link has expired',
   429: 'Too many attempts: please wait a moment',

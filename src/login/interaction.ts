@@ -30,6 +30,8 @@ export function browserContext(ctx: Context, interaction: Interaction): BrowserC
     clientId: String(interaction.params.client_id),
     ip: clientIp(ctx),
     userAgent: ctx.get('user-agent') || 'unknown browser',
+    signInExpiresAt: interaction.exp,
+    loginHint: typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined,
   };
 }
 

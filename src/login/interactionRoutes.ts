@@ -12,7 +12,7 @@ import { authenticationContext } from '../oidc/authContext.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { rememberConsent } from '../store/consents.ts';
-import { completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
+import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
 import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
@@ -87,7 +87,8 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     requireLoginPrompt(interaction);
     const request = await latestLoginRequest(db, interaction.uid);
     if (request?.status === 'denied') {
-      return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The sign-in was denied on the phone.' });
+      const error_description = request.wrong_number ? 'The wrong number was picked on the phone.' : 'The sign-in was denied on the phone.';
+      return finishInteraction(ctx, services, { error: 'access_denied', error_description });
     }
     // Exactly one completion per approval: a second tab or a replayed /complete finds it used.
     if (request?.status !== 'approved' || !(await completeLoginRequest(db, request.rid))) {
@@ -115,7 +116,9 @@ export function mountInteractionRoutes(router: Router, services: Services): void
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {
-    await loadInteraction(ctx, services);
+    const interaction = await loadInteraction(ctx, services);
+    // The sign-in is over: its open request must not be answerable any more.
+    await closeLoginRequests(db, interaction.uid, clock());
     await finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
   });
 }

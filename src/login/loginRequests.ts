@@ -1,12 +1,22 @@
 // The life of a login request as the browser sees it: the live request of an interaction is
 // made on demand and replaced when it expires unanswered; its state maps to the page's states.
 import { newChallenge, newId } from '../ids.ts';
-import { alreadyAnswered, expired } from '../protocol/errors.ts';
+import { alreadyAnswered, expired, signInEnded } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
+import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { insertLoginRequest, latestLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
 import { newMatchNumbers } from './numbers.ts';
 
-export type BrowserContext = { uid: string; clientId: string; ip: string; userAgent: string };
+export type BrowserContext = {
+  uid: string;
+  clientId: string;
+  ip: string;
+  userAgent: string;
+  /** When the interaction ends (epoch seconds): no request of it may live longer. */
+  signInExpiresAt: number;
+  /** The authorization request's login_hint, if any. */
+  loginHint: string | undefined;
+};
 
 export type BrowserState =
   | { status: 'pending' | 'denied' | 'expired'; number: null }
@@ -18,9 +28,15 @@ export function completeUrl(basePath: string, uid: string): string {
   return `${basePath}/interaction/${uid}/complete`;
 }
 
-/** Whether a device may still answer (or fetch) this request. Pure. */
-export function checkRequestOpen(request: Pick<LoginRequest, 'status' | 'expires_at'>, now: number): void {
+/**
+ * Whether a device may still answer (or fetch) this request. Pure. An answered request is 409;
+ * one whose sign-in is over (closed in the browser, or the interaction's time ran out) is 410
+ * `sign_in_ended`, since no new QR code will follow; one whose own time ran out is 410 `expired`.
+ */
+export function checkRequestOpen(request: Pick<LoginRequest, 'status' | 'expires_at' | 'sign_in_expires_at'>, now: number): void {
+  if (request.status === 'closed') throw signInEnded();
   if (request.status !== 'pending' && request.status !== 'scanned') throw alreadyAnswered('this login request');
+  if (request.sign_in_expires_at !== null && request.sign_in_expires_at <= now) throw signInEnded();
   if (request.expires_at <= now) throw expired('this login request');
 }
 
@@ -36,12 +52,20 @@ export function browserState(request: LoginRequest, now: number, basePath: strin
       return { status: 'approved', number: request.match_number, complete_url: completeUrl(basePath, request.uid) };
     case 'denied':
       return { status: 'denied', number: null };
+    case 'closed':
+      return { status: 'expired', number: null };
     case 'scanned':
       if (request.expires_at > now) return { status: 'scanned', number: request.match_number };
       return { status: 'expired', number: null };
     default:
       return { status: request.expires_at > now ? 'pending' : 'expired', number: null };
   }
+}
+
+/** The account a login_hint names, when it is the email of one. */
+async function expectedAccountId(services: Services, loginHint: string | undefined): Promise<string | null> {
+  const email = loginHint === undefined ? null : normalizeEmail(loginHint);
+  return (email && (await findAccountByEmail(services.db, email))?.id) || null;
 }
 
 /** The interaction's live request: the newest one, or a fresh one if that expired unanswered. */
@@ -63,7 +87,11 @@ export async function liveLoginRequest(services: Services, browser: BrowserConte
     device_id: null,
     account_id: null,
     created_at: now,
-    expires_at: now + config.requestTtl,
+    // A request never outlives its sign-in: the device sees the earlier of the two ends.
+    expires_at: Math.min(now + config.requestTtl, browser.signInExpiresAt),
     answered_at: null,
+    sign_in_expires_at: browser.signInExpiresAt,
+    expected_account_id: await expectedAccountId(services, browser.loginHint),
+    wrong_number: false,
   });
 }

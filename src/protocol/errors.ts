@@ -17,21 +17,31 @@ export class ProtocolError extends Error {
   }
 }
 
+// One code per reaction a device must have (docs/protocol.md §9 lists each with that reaction):
+// a device branches on the code, never on the description.
 export const invalidRequest = (why: string) => new ProtocolError(400, 'invalid_request', why);
+export const invalidDeviceName = (why: string) => new ProtocolError(400, 'invalid_device_name', why);
 export const wrongNumber = () => new ProtocolError(400, 'wrong_number', 'the number chosen is not the one the browser shows; this login request is now denied');
 export const invalidAssertion = (why: string) => new ProtocolError(401, 'invalid_assertion', why);
 /** A device-authenticated request without a usable `Authorization: Scanin` header. */
 export const missingDeviceAuthorization = (why: string) => new ProtocolError(401, 'invalid_assertion', why, { 'WWW-Authenticate': 'Scanin' });
+export const clockSkew = (why: string) => new ProtocolError(401, 'clock_skew', why);
 export const unknownDevice = (kid: string) => new ProtocolError(401, 'unknown_device', `no device with kid ${JSON.stringify(kid)} is enrolled`);
 export const deviceRevoked = () => new ProtocolError(403, 'device_revoked', 'this device was revoked');
+export const devicePending = () => new ProtocolError(403, 'device_pending', 'this device is waiting for confirmation and cannot answer yet');
+export const wrongAccount = () => new ProtocolError(403, 'wrong_account', 'this sign-in is for another account than the one this device is bound to');
 export const notFound = (what: string) => new ProtocolError(404, 'not_found', `${what} does not exist`);
 export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already_answered', `${what} was already answered`);
 export const vaultConflict = (current: number) =>
   new ProtocolError(409, 'version_conflict', `the vault is at version ${current}: read it, merge, and write again naming that version`, {}, { version: current });
+export const keyAlreadyEnrolled = () => new ProtocolError(409, 'key_already_enrolled', 'this key is already enrolled; make a new key for each enrollment');
 export const expired = (what: string) => new ProtocolError(410, 'expired', `${what} has expired`);
+export const signInEnded = () => new ProtocolError(410, 'sign_in_ended', 'the sign-in this login request belongs to is over (cancelled, finished or timed out in the browser)');
 /** A rate limit was passed: try again after `retryAfter` seconds. */
 export const tooManyRequests = (rule: string, retryAfter: number) =>
   new ProtocolError(429, 'rate_limited', `too many requests (${rule}); try again in ${retryAfter} s`, { 'Retry-After': String(Math.max(1, retryAfter)) });
 /** `unread`: reading stopped in the middle of the body, so the connection cannot carry another request. */
 export const payloadTooLarge = (limit: number, unread = false) =>
   new ProtocolError(413, 'payload_too_large', `the body must be at most ${limit} bytes`, unread ? { Connection: 'close' } : {});
+export const methodNotAllowed = (method: string, allowed: string[]) =>
+  new ProtocolError(405, 'invalid_request', `${method} is not allowed here; allowed: ${allowed.join(', ')}`, { Allow: allowed.join(', ') });

@@ -3,7 +3,8 @@
 // Every state change is one conditional UPDATE, so concurrent answers cannot both win.
 import type { Db } from './db.ts';
 
-export type LoginStatus = 'pending' | 'scanned' | 'approved' | 'denied' | 'completed';
+/** `closed`: the browser's sign-in ended (cancelled, finished) while the request was open. */
+export type LoginStatus = 'pending' | 'scanned' | 'approved' | 'denied' | 'completed' | 'closed';
 
 export type LoginRequest = {
   rid: string;
@@ -19,10 +20,17 @@ export type LoginRequest = {
   device_id: string | null;
   account_id: string | null;
   created_at: number;
+  /** Never later than sign_in_expires_at: a request does not outlive its sign-in. */
   expires_at: number;
   answered_at: number | null;
   /** The approving phone verified its user (PIN or biometrics); false until then (SQLite gives 0/1). */
   user_verified?: boolean | number;
+  /** When the browser's interaction ends (null for requests made before migration 002). */
+  sign_in_expires_at: number | null;
+  /** The account the sign-in's login_hint named: only its devices may answer. */
+  expected_account_id: string | null;
+  /** A denial that was a wrong number pick (SQLite gives 0/1). */
+  wrong_number: boolean | number;
 };
 
 const OPEN: LoginStatus[] = ['pending', 'scanned'];
@@ -57,7 +65,7 @@ export async function markScanned(db: Db, rid: string, now: number): Promise<boo
 export async function answerLoginRequest(
   db: Db,
   rid: string,
-  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null; user_verified?: boolean },
+  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null; user_verified?: boolean; wrong_number?: boolean },
   now: number,
 ): Promise<boolean> {
   const changed = await db('login_requests')
@@ -72,6 +80,11 @@ export async function answerLoginRequest(
 export async function completeLoginRequest(db: Db, rid: string): Promise<boolean> {
   const changed = await db('login_requests').where({ rid, status: 'approved' }).update({ status: 'completed' });
   return changed === 1;
+}
+
+/** pending|scanned → closed: the sign-in they belong to ended in the browser. */
+export async function closeLoginRequests(db: Db, uid: string, now: number): Promise<number> {
+  return db('login_requests').where({ uid }).whereIn('status', OPEN).update({ status: 'closed', answered_at: now });
 }
 
 /** Removes requests whose interaction can no longer use them. */

@@ -49,6 +49,7 @@ describe('enroll', () => {
       device_id: expect.any(String),
       sub: 'user-1',
       status: 'active',
+      device_name: 'test phone',
       issuer: ISSUER,
       account: { email: 'ann@example.com', name: 'Ann Example' },
     });

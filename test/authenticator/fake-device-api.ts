@@ -108,7 +108,8 @@ export class FakeDeviceApi {
     const deviceId = await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
     this.devices.set(deviceId, jwk);
     enrollment.answered = true;
-    return Response.json({ device_id: deviceId, sub: 'user-1', status: enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active' }, { status: 201 });
+    const status = enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active';
+    return Response.json({ device_id: deviceId, sub: 'user-1', status, device_name: payload.device_name.trim() }, { status: 201 });
   }
 
   private answer(request: LoginRequest, body: unknown): Response {

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCANIN_BIN as SCANIN, spawnScanin } from '../helpers/process.ts';
+import { generateDeviceKey } from '../../src/authenticator/keys.ts';
+import { ensureAccount } from '../../src/store/accounts.ts';
+import { insertDevice, listDevices } from '../../src/store/devices.ts';
 import { startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
 
 const run = promisify(execFile);
@@ -64,6 +67,24 @@ describe('the scanin command line', () => {
     const reuse = await cli(DEVICE, ['--keys', join(scanin.dir, 'other.json'), 'enroll', url], {});
     expect(reuse.code, reuse.stderr).toBe(1);
     expect(reuse.stderr).toContain('already_answered');
+  });
+
+  it('revokes a device whose id begins with "-", with or without "--" before it', async () => {
+    const { db, clock } = scanin.services;
+    const account = await ensureAccount(db, clock, 'dash@example.com', 'Dash');
+    const key = generateDeviceKey('ES256');
+    const ids = ['-b_' + 'A'.repeat(40), '-c_' + 'A'.repeat(40)];
+    for (const id of ids) {
+      await insertDevice(db, { id, account_id: account.id, name: 'Dash Phone', alg: 'ES256', public_jwk: key.publicJwk, status: 'active', created_at: clock() });
+    }
+    const plain = await scaninCli('revoke', ids[0]!);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`revoked ${ids[0]}`);
+    const separated = await scaninCli('revoke', '--', ids[1]!);
+    expect(separated.code, separated.stderr).toBe(0);
+    expect((await listDevices(db, account.id)).map((device) => device.status)).toEqual(['revoked', 'revoked']);
+    // An option that is not id-shaped is still an unknown option.
+    expect((await scaninCli('revoke', '-x')).code).toBe(2);
   });
 
   it('refuses what is not an email address, and changes nothing', async () => {

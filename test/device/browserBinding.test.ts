@@ -104,7 +104,7 @@ describe('/interaction/:uid/complete logs in only after an approval', () => {
   it('after refused answers (a forged and a stale assertion), /complete still redirects back to the QR page', async () => {
     const login = await waitingLogin(world.scanin);
     expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { aud: 'https://evil.example.com' })), 401, 'invalid_assertion');
-    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { iat: world.scanin.services.clock() - 3600 })), 401, 'invalid_assertion');
+    expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { iat: world.scanin.services.clock() - 3600 })), 401, 'clock_skew');
     const page = await login.browser.fetch(`${login.interactionUrl}/complete`);
     expect(page.status).toBe(302);
     expect(page.location).toBe(`${world.scanin.issuer}/interaction/${login.uid}`);

@@ -97,16 +97,28 @@ describe('GET /device/v1/enrollments/:eid', () => {
 });
 
 describe('POST /device/v1/enrollments/:eid — what enrolls', () => {
-  it.each(['ES256', 'EdDSA'] as const)('a %s key enrolls: 201 {device_id, sub, status: active}, and the server keeps only its public key', async (alg) => {
+  it.each(['ES256', 'EdDSA'] as const)('a %s key enrolls: 201 {device_id, sub, status: active, device_name as stored}, and the server keeps only its public key', async (alg) => {
     const enrollment = await invite();
     const key = generateDeviceKey(alg);
     const answer = await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: '  Pixel 9  ' }));
     expect(answer.status, answer.text).toBe(201);
-    expect(answer.body).toEqual({ device_id: key.deviceId, sub: enrollment.account_id, status: 'active' });
+    expect(answer.body).toEqual({ device_id: key.deviceId, sub: enrollment.account_id, status: 'active', device_name: 'Pixel 9' });
 
     const device = (await findDevice(scanin.services.db, key.deviceId))!;
     expect(device).toMatchObject({ account_id: enrollment.account_id, name: 'Pixel 9', alg, status: 'active', public_jwk: key.publicJwk });
     expect(await findEnrollment(scanin.services.db, enrollment.eid)).toMatchObject({ status: 'enrolled', device_id: key.deviceId });
+  });
+
+  it.each([
+    { rule: 'surrounding white space of every kind (U+FEFF, NBSP, U+2028, U+3000, tab)', sent: '\uFEFF\u00A0\u2028 Alice’s phone\u3000\t', stored: 'Alice’s phone' },
+    { rule: 'a space inside, an emoji (a surrogate pair)', sent: 'Pixel 9 📱', stored: 'Pixel 9 📱' },
+  ])('$rule: the 201 echoes the name as stored', async ({ sent, stored }) => {
+    const enrollment = await invite();
+    const key = generateDeviceKey('ES256');
+    const answer = await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: sent }));
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.body.device_name).toBe(stored);
+    expect((await findDevice(scanin.services.db, key.deviceId))!.name).toBe(stored);
   });
 
   it('a device name of exactly 64 characters is accepted', async () => {
@@ -122,11 +134,11 @@ describe('POST /device/v1/enrollments/:eid — what enrolls', () => {
     const key = generateDeviceKey('ES256');
     const answer = await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment));
     expect(answer.status, answer.text).toBe(201);
-    expect(answer.body).toEqual({ device_id: key.deviceId, sub: account.id, status: 'pending_confirmation' });
+    expect(answer.body).toMatchObject({ device_id: key.deviceId, sub: account.id, status: 'pending_confirmation' });
 
     const login = await waitingLogin(scanin);
     const unconfirmed: TestDevice = { key, id: key.deviceId, accountId: account.id };
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, unconfirmed, login)), 401, 'invalid_assertion');
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, unconfirmed, login)), 403, 'device_pending');
     await expectStillApprovable(scanin, login, owner);
   });
 });
@@ -171,23 +183,23 @@ describe('POST /device/v1/enrollments/:eid — an enrollment is used once', () =
     expect(await deviceCount(scanin, enrollment.account_id)).toBe(1);
   });
 
-  it('a key already enrolled gets 400 invalid_request, and the enrollment stays open', async () => {
+  it('a key already enrolled gets 409 key_already_enrolled, and the enrollment stays open', async () => {
     const first = await invite();
     const key = generateDeviceKey('ES256');
     expect((await enroll(first, enrollmentAssertion(scanin, key, first))).status).toBe(201);
     const second = await invite();
-    expectError(await enroll(second, enrollmentAssertion(scanin, key, second)), 400, 'invalid_request');
+    expectError(await enroll(second, enrollmentAssertion(scanin, key, second)), 409, 'key_already_enrolled');
     expect((await findDevice(scanin.services.db, key.deviceId))!.account_id).toBe(first.account_id);
     await expectStillEnrollable(second);
   });
 
-  it('the same key enrolled concurrently at ten enrollments: exactly one 201, the others 400 invalid_request and still pending', async () => {
+  it('the same key enrolled concurrently at ten enrollments: exactly one 201, the others 409 key_already_enrolled and still pending', async () => {
     const key = generateDeviceKey('ES256');
     const enrollments = await Promise.all(Array.from({ length: 10 }, () => invite()));
     const answers = await Promise.all(enrollments.map((enrollment) => enroll(enrollment, enrollmentAssertion(scanin, key, enrollment))));
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
     const losers = enrollments.filter((_, i) => answers[i]!.status !== 201);
-    for (const loser of answers.filter((answer) => answer.status !== 201)) expectError(loser, 400, 'invalid_request');
+    for (const loser of answers.filter((answer) => answer.status !== 201)) expectError(loser, 409, 'key_already_enrolled');
     for (const loser of losers) expect((await findEnrollment(scanin.services.db, loser.eid))!.status).toBe('pending');
   });
 });
@@ -238,7 +250,6 @@ describe('POST /device/v1/enrollments/:eid — the assertion proves the new key 
     { rule: 'another challenge', forge: (e, key) => enrollmentAssertion(scanin, key, { eid: e.eid, challenge: 'x'.repeat(43) }) },
     { rule: 'aud of another issuer', forge: (e, key) => enrollmentAssertion(scanin, key, e, { aud: 'https://evil.example.com' }) },
     { rule: 'act "login"', forge: (e, key) => enrollmentAssertion(scanin, key, e, { act: 'login' }) },
-    { rule: 'iat 61 s in the past', forge: (e, key) => enrollmentAssertion(scanin, key, e, { iat: scanin.services.clock() - 61 }) },
     { rule: 'typ "JWT"', forge: (e, key) => signAssertion(key, { ...enrollmentHeader(key), typ: 'JWT' }, payload(e)) },
     { rule: 'a kid instead of the jwk', forge: (e, key) => signAssertion(key, { alg: key.alg, typ: 'scanin+jwt', kid: key.deviceId }, payload(e)) },
     { rule: 'a kid besides the jwk', forge: (e, key) => signAssertion(key, { ...enrollmentHeader(key), kid: key.deviceId }, payload(e)) },
@@ -274,17 +285,29 @@ describe('POST /device/v1/enrollments/:eid — the assertion proves the new key 
     await expectStillEnrollable(enrollment);
   });
 
+  it('iat 61 s in the past gets 401 clock_skew, and no device is added', async () => {
+    const enrollment = await invite();
+    const key = generateDeviceKey('ES256');
+    expectError(await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { iat: scanin.services.clock() - 61 })), 401, 'clock_skew');
+    expect(await findDevice(scanin.services.db, key.deviceId)).toBeUndefined();
+    await expectStillEnrollable(enrollment);
+  });
+
   it.each([
     { rule: 'an empty device_name', name: '' },
     { rule: 'a device_name of spaces only', name: '   ' },
+    { rule: 'a device_name of white space of every kind trimmed (tab, NBSP, U+3000, U+FEFF)', name: '\t\u00A0\u3000\uFEFF' },
     { rule: 'a device_name of 65 characters', name: 'n'.repeat(65) },
     { rule: 'a device_name with a control character', name: 'Pixel\n9' },
+    { rule: 'a device_name with a lone surrogate', name: 'my\ud800phone' },
+    { rule: 'a device_name with a lone low surrogate at the end', name: 'phone\udc00' },
+    { rule: 'a device_name with a byte order mark inside', name: 'my\uFEFFphone' },
     { rule: 'a device_name that is not a string', name: 9 },
     { rule: 'no device_name', name: undefined },
-  ])('$rule gets 400 invalid_request, and no device is added', async ({ name }) => {
+  ])('$rule gets 400 invalid_device_name, and no device is added', async ({ name }) => {
     const enrollment = await invite();
     const key = generateDeviceKey('ES256');
-    expectError(await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: name })), 400, 'invalid_request');
+    expectError(await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: name })), 400, 'invalid_device_name');
     expect(await findDevice(scanin.services.db, key.deviceId)).toBeUndefined();
     await expectStillEnrollable(enrollment);
   });
@@ -294,10 +317,10 @@ describe('POST /device/v1/enrollments/:eid — the assertion proves the new key 
   it.each([
     { rule: 'a device_name of invisible characters only (zero-width spaces)', name: '\u200B\u200B' },
     { rule: 'a device_name with a right-to-left override (U+202E)', name: 'Alice\u202E enohP s' },
-  ])('$rule gets 400 invalid_request, and no device is added', async ({ name }) => {
+  ])('$rule gets 400 invalid_device_name, and no device is added', async ({ name }) => {
     const enrollment = await invite();
     const key = generateDeviceKey('ES256');
-    expectError(await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: name })), 400, 'invalid_request');
+    expectError(await enroll(enrollment, enrollmentAssertion(scanin, key, enrollment, { device_name: name })), 400, 'invalid_device_name');
     expect(await findDevice(scanin.services.db, key.deviceId)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@
 // Every refusal leaves the request open: the genuine phone can still approve it afterwards.
 import { createHmac, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deviceHeader, signAssertion } from '../../src/authenticator/assertion.ts';
+import { deviceHeader, signAssertion, signJsonTexts } from '../../src/authenticator/assertion.ts';
 import { generateDeviceKey } from '../../src/authenticator/keys.ts';
 import { revokeDevice } from '../../src/store/devices.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
@@ -88,11 +88,33 @@ describe('which device speaks: the kid', () => {
     await expectStillApprovable(scanin, login, phone);
   });
 
-  it('a device waiting for confirmation (add_device not yet confirmed) gets 401 invalid_assertion', async () => {
+  it("a revoked or waiting device's kid with another key's signature gets 401 invalid_assertion: its state is told only to its key", async () => {
+    const revoked = await enrollDevice(scanin, 'alice@example.com');
+    await revokeDevice(scanin.services.db, revoked.id, scanin.services.clock());
     const waiting = await enrollDevice(scanin, 'alice@example.com');
     await scanin.services.db('devices').where({ id: waiting.id }).update({ status: 'pending_confirmation' });
     const login = await waitingLogin(scanin);
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, waiting, login)), 401, 'invalid_assertion');
+    const attacker = generateDeviceKey('ES256');
+    for (const victim of [revoked, waiting]) {
+      const assertion = signAssertion(attacker, deviceHeader(victim.key), loginPayload(scanin, login));
+      expectError(await answerLogin(scanin, login.rid, assertion), 401, 'invalid_assertion');
+    }
+    await expectStillApprovable(scanin, login, phone);
+  });
+
+  it('a revoked device is told so even with a stale iat: its state comes before the payload checks', async () => {
+    const lost = await enrollDevice(scanin, 'alice@example.com');
+    await revokeDevice(scanin.services.db, lost.id, scanin.services.clock());
+    const login = await waitingLogin(scanin);
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, lost, login, { iat: scanin.services.clock() - 3600 })), 403, 'device_revoked');
+    await expectStillApprovable(scanin, login, phone);
+  });
+
+  it('a device waiting for confirmation (add_device not yet confirmed) gets 403 device_pending', async () => {
+    const waiting = await enrollDevice(scanin, 'alice@example.com');
+    await scanin.services.db('devices').where({ id: waiting.id }).update({ status: 'pending_confirmation' });
+    const login = await waitingLogin(scanin);
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, waiting, login)), 403, 'device_pending');
     await expectStillApprovable(scanin, login, phone);
   });
 });
@@ -182,10 +204,10 @@ describe('the payload: iat within 60 s of the server clock, either side', () => 
     { rule: 'iat 61 s in the past', offset: -61 },
     { rule: 'iat 61 s in the future', offset: 61 },
     { rule: 'iat an hour in the past', offset: -3600 },
-  ])('$rule gets 401 invalid_assertion and changes nothing', async ({ offset }) => {
+  ])('$rule gets 401 clock_skew and changes nothing', async ({ offset }) => {
     const now = scanin.clock.freeze();
     const login = await waitingLogin(scanin);
-    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { iat: now + offset })), 401, 'invalid_assertion');
+    expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { iat: now + offset })), 401, 'clock_skew');
     await expectStillApprovable(scanin, login, phone);
   });
 
@@ -198,6 +220,38 @@ describe('the payload: iat within 60 s of the server clock, either side', () => 
     const login = await waitingLogin(scanin);
     const value = iat === 'fraction' ? now + 0.5 : iat === 'now' ? String(now) : undefined;
     expectError(await answerLogin(scanin, login.rid, loginAssertion(scanin, phone, login, { iat: value })), 401, 'invalid_assertion');
+    await expectStillApprovable(scanin, login, phone);
+  });
+
+  // The rule is on the value: every JSON library reads 1795000000.0 and 1.795e9 as the integer.
+  it.each([
+    { rule: 'iat written with ".0"', text: (now: number) => `${now}.0` },
+    { rule: 'iat written with an exponent', text: (now: number) => `${now / 10}e1` },
+  ])('$rule is the same integer value, and is accepted', async ({ text }) => {
+    const now = scanin.clock.freeze(1795000000);
+    const login = await waitingLogin(scanin);
+    const payload = JSON.stringify(loginPayload(scanin, login, { iat: 0 })).replace('"iat":0', `"iat":${text(now)}`);
+    expect(payload).toContain(`"iat":${text(now)}`);
+    const answer = await answerLogin(scanin, login.rid, signJsonTexts(phone.key, JSON.stringify(deviceHeader(phone.key)), payload));
+    expect(answer.status, answer.text).toBe(200);
+    login.events.close();
+  });
+
+  it('iat written "1795000000.5" is not an integer and gets 401 invalid_assertion', async () => {
+    const now = scanin.clock.freeze(1795000000);
+    const login = await waitingLogin(scanin);
+    const payload = JSON.stringify(loginPayload(scanin, login, { iat: 0 })).replace('"iat":0', `"iat":${now}.5`);
+    expectError(await answerLogin(scanin, login.rid, signJsonTexts(phone.key, JSON.stringify(deviceHeader(phone.key)), payload)), 401, 'invalid_assertion');
+    await expectStillApprovable(scanin, login, phone);
+  });
+
+  it('a payload that is not valid UTF-8 gets 401 invalid_assertion', async () => {
+    const login = await waitingLogin(scanin);
+    const header = Buffer.from(JSON.stringify(deviceHeader(phone.key))).toString('base64url');
+    const payloadBytes = Buffer.concat([Buffer.from(JSON.stringify(loginPayload(scanin, login)).slice(0, -1) + ',"x":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const signingInput = `${header}.${payloadBytes.toString('base64url')}`;
+    const signature = signAssertion(phone.key, {}, {}).split('.')[2]!; // any 64 bytes: the UTF-8 check comes first
+    expectError(await answerLogin(scanin, login.rid, `${signingInput}.${signature}`), 401, 'invalid_assertion');
     await expectStillApprovable(scanin, login, phone);
   });
 

@@ -99,13 +99,22 @@ describe('answering with a number', () => {
     expect(login.published.map((event) => event.type)).toEqual(['denied']);
   });
 
-  it('after a wrong number, /complete sends the browser back to the app with error=access_denied', async () => {
+  it('after a wrong number, /complete sends the browser back to the app with error=access_denied, described as a wrong number', async () => {
     const scanned = await scan();
     const { login } = scanned;
     expectError(await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { num: wrongChoice(scanned) })), 400, 'wrong_number');
     const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, world.scanin.issuer);
     expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
+    expect(new URL(leftTo!).searchParams.get('error_description')).toBe('The wrong number was picked on the phone.');
     expect(new URL(leftTo!).searchParams.has('code')).toBe(false);
+  });
+
+  it('after a plain denial, the app reads that the sign-in was denied on the phone', async () => {
+    const { login } = await scan();
+    const answer = await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login, { decision: 'deny' }));
+    expect(answer.status, answer.text).toBe(200);
+    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, world.scanin.issuer);
+    expect(new URL(leftTo!).searchParams.get('error_description')).toBe('The sign-in was denied on the phone.');
   });
 
   it('a wrong number inside an assertion bound to another challenge gets 401 and does not kill the request', async () => {

@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { importDeviceKey } from '../../src/authenticator/keys.ts';
 import { DEVICE_BODY_LIMIT } from '../../src/device/body.ts';
 import { checkClaims, IAT_WINDOW_SECONDS } from '../../src/device/claims.ts';
+import { parseDeviceName } from '../../src/device/deviceName.ts';
 import { checkDeviceHeader, checkEnrollmentHeader, decodeAssertion } from '../../src/device/jws.ts';
 import { verifySignature } from '../../src/device/signature.ts';
+import { accountHint } from '../../src/protocol/accountHint.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { jwkThumbprint, parseDevicePublicJwk, type DevicePublicJwk } from '../../src/protocol/jwk.ts';
 import { parseScaninUrl } from '../../src/protocol/urls.ts';
@@ -146,6 +148,8 @@ describe('docs/protocol.md worked example: enrollment', () => {
     const answer = httpBlock('enroll-post-response');
     expect(answer.startLine).toBe('HTTP/1.1 201 Created');
     expect(answer.body).toMatchObject({ device_id: block('es256-device-id'), status: 'active' });
+    // The name as the server stores it: the signed one, trimmed and checked.
+    expect(answer.body!.device_name).toBe(parseDeviceName(decoded.payload.device_name));
     expect(jwkThumbprint(checkEnrollmentHeader(decoded.header).jwk)).toBe(answer.body!.device_id);
   });
 });
@@ -210,7 +214,7 @@ describe('docs/protocol.md worked example: login with number matching', () => {
     const tampered = Buffer.from(decoded.signingInput.toString('ascii').replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 'ascii');
     expect(protocolError(() => verifySignature('ES256', jwk, tampered, decoded.signature)).status).toBe(401);
     const expected = { issuer: ISSUER, now: (decoded.payload.iat as number) + 61, act: 'login' as const, bindings: {} };
-    expect(protocolError(() => checkClaims(decoded.payload, expected)).code).toBe('invalid_assertion');
+    expect(protocolError(() => checkClaims(decoded.payload, expected)).code).toBe('clock_skew');
   });
 });
 
@@ -230,6 +234,15 @@ describe('docs/protocol.md worked example: Ed25519 denial', () => {
     });
     expect(decoded.payload.decision).toBe('deny');
     expect(decoded.payload).not.toHaveProperty('num');
+  });
+});
+
+describe('docs/protocol.md worked example: account_hint', () => {
+  it("is the server's hint for the example's rid and sub", () => {
+    const rid = httpBlock('login-get-response').body!.rid as string;
+    const sub = httpBlock('enroll-post-response').body!.sub as string;
+    expect(DOC).toContain(`ASCII text \`${rid}.${sub}\``);
+    expect(block('account-hint')).toBe(accountHint(rid, sub));
   });
 });
 

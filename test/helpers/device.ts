@@ -210,8 +210,8 @@ export type WaitingLogin = OpenLogin & {
  * Events are also recorded where the server publishes them: the server publishes before it
  * answers the phone, so once an answer has arrived, `published` is complete without waiting.
  */
-export async function waitingLogin(scanin: TestScanin, options: { scanned?: boolean } = {}): Promise<WaitingLogin> {
-  const login = await openLoginPage(await discover(scanin.issuer));
+export async function waitingLogin(scanin: TestScanin, options: { scanned?: boolean; params?: Record<string, string> } = {}): Promise<WaitingLogin> {
+  const login = await openLoginPage(await discover(scanin.issuer), undefined, options.params);
   const events = await openEvents(login);
   expect(events.status).toBe(200);
   const row = (await findLoginRequest(scanin.services.db, login.rid))!;

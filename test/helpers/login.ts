@@ -27,8 +27,8 @@ export async function enrolledPhone(scanin: TestScanin, email: string, keysName 
 export type OpenLogin = { browser: TestBrowser; auth: Authorization; uid: string; interactionUrl: string; qrUrl: string; rid: string };
 
 /** The browser starts an authorization request and lands on the QR page. */
-export async function openLoginPage(config: oidc.Configuration, browser = new TestBrowser()): Promise<OpenLogin> {
-  const auth = await authorizationRequest(config);
+export async function openLoginPage(config: oidc.Configuration, browser = new TestBrowser(), extra: Record<string, string> = {}): Promise<OpenLogin> {
+  const auth = await authorizationRequest(config, undefined, extra);
   const start = await browser.fetch(auth.url);
   if (start.status !== 303 || !start.location?.includes('/interaction/')) throw new Error(`expected a redirect to the interaction, got ${start.status} ${start.body}`);
   const page = await browser.fetch(start.location);

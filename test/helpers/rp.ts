@@ -10,7 +10,8 @@ export async function discover(issuer: string, clientId = PUBLIC_CLIENT, secret?
   });
 }
 
-export async function authorizationRequest(config: oidc.Configuration, scope = 'openid email profile'): Promise<Authorization> {
+/** `extra`: more authorization parameters, e.g. `login_hint`. */
+export async function authorizationRequest(config: oidc.Configuration, scope = 'openid email profile', extra: Record<string, string> = {}): Promise<Authorization> {
   const verifier = oidc.randomPKCECodeVerifier();
   const nonce = oidc.randomNonce();
   const state = oidc.randomState();
@@ -21,6 +22,7 @@ export async function authorizationRequest(config: oidc.Configuration, scope = '
     code_challenge_method: 'S256',
     nonce,
     state,
+    ...extra,
   });
   return { url: url.href, verifier, nonce, state };
 }

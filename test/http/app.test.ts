@@ -36,10 +36,32 @@ describe('the device API over HTTP', () => {
     expect((await fetch(`${scanin.issuer}/device/v1/requests/unknown-rid-unknown-rid`)).headers.get('cache-control')).toBe('no-store');
   });
 
-  it('answers a wrong method with 405 and a JSON error', async () => {
-    const response = await fetch(`${scanin.issuer}/device/v1/requests/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'DELETE' });
+  it.each(['PUT', 'DELETE', 'PATCH'])('answers %s on a device endpoint with 405, an Allow header and a JSON error', async (method) => {
+    for (const path of ['/device/v1/requests/AAAAAAAAAAAAAAAAAAAAAA', '/device/v1/enrollments/AAAAAAAAAAAAAAAAAAAAAA']) {
+      const response = await fetch(`${scanin.issuer}${path}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
+  it('answers OPTIONS without Access-Control-Request-Method (no preflight) with 405 JSON and Allow', async () => {
+    const response = await fetch(`${scanin.issuer}/device/v1/requests/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'OPTIONS' });
     expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(response.headers.get('content-type')).toContain('application/json');
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    const withOrigin = await fetch(`${scanin.issuer}/device/v1/enrollments/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'OPTIONS', headers: { origin: 'https://authenticator.example' } });
+    expect(withOrigin.status).toBe(405);
+    expect(await withOrigin.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers a wrong method on a page with 405, an Allow header and a readable page', async () => {
+    const response = await fetch(`${scanin.issuer}/q/AAAAAAAAAAAAAAAAAAAAAA`, { method: 'POST', headers: { accept: 'text/html' } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(response.headers.get('content-type')).toContain('text/html');
   });
 
   it('shows the phone the address the browser connected from, ignoring X-Forwarded-For unless TRUST_PROXY is on', async () => {

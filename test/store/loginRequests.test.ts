@@ -6,6 +6,7 @@ import { ensureAccount } from '../../src/store/accounts.ts';
 import { insertEnrollment, markEnrolled } from '../../src/store/enrollments.ts';
 import {
   answerLoginRequest,
+  closeLoginRequests,
   completeLoginRequest,
   findLoginRequest,
   insertLoginRequest,
@@ -21,7 +22,7 @@ function request(uid: string, generation: number, expiresAt = NOW + 60): LoginRe
   return {
     rid: newId(), uid, generation, challenge: newChallenge(), client_id: 'app', browser_ip: '127.0.0.1', user_agent: 'test',
     match_number: null, number_choices: null, status: 'pending', device_id: null, account_id: null,
-    created_at: NOW, expires_at: expiresAt, answered_at: null,
+    created_at: NOW, expires_at: expiresAt, answered_at: null, sign_in_expires_at: NOW + 900, expected_account_id: null, wrong_number: false,
   };
 }
 
@@ -56,6 +57,17 @@ describe.each(DATABASE_KINDS)('login request state on %s', (kind) => {
     await answerLoginRequest(database.db(), r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
     const results = await Promise.all(Array.from({ length: 10 }, () => completeLoginRequest(database.db(), r.rid)));
     expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('closes the open requests of an ended sign-in, and no answered one', async () => {
+    const open = await insertLoginRequest(database.db(), request('uid-close', 1));
+    const answered = await insertLoginRequest(database.db(), request('uid-close-answered', 1));
+    await answerLoginRequest(database.db(), answered.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
+    expect(await closeLoginRequests(database.db(), 'uid-close', NOW)).toBe(1);
+    expect(await closeLoginRequests(database.db(), 'uid-close-answered', NOW)).toBe(0);
+    expect((await findLoginRequest(database.db(), open.rid))!.status).toBe('closed');
+    expect(await answerLoginRequest(database.db(), open.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW)).toBe(false);
+    expect(await markScanned(database.db(), open.rid, NOW)).toBe(false);
   });
 
   it('sweeps only requests older than the cut-off', async () => {
