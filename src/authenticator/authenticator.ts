@@ -293,6 +293,11 @@ export class Authenticator {
     return this.call(method, url, body === undefined ? undefined : bytes.toString('utf8'), authorization);
   }
 
+  /** The key for the device's own requests (the vault) at `issuer`, by the same choice rule. */
+  private async deviceFor(issuer: string, deviceId: string | undefined): Promise<StoredDevice> {
+    return chooseDevice(await loadDevices(this.keysFile), { issuer }, deviceId, this.keysFile);
+  }
+
   private nowSeconds(): number {
     return Math.floor(this.now() / 1000);
   }
@@ -338,10 +343,15 @@ export class Authenticator {
  * when the request carries account_hint, one whose account it names, and none if no key does;
  * without a hint, the key of the only account held there, else the user must choose (`deviceId`).
  */
-function chooseDevice(devices: StoredDevice[], request: LoginRequest, deviceId: string | undefined, keysFile: string): StoredDevice {
+function chooseDevice(
+  devices: StoredDevice[],
+  request: { issuer: string; rid?: string; account_hint?: string },
+  deviceId: string | undefined,
+  keysFile: string,
+): StoredDevice {
   const atIssuer = devices.filter((device) => device.issuer === request.issuer);
   const hint = request.account_hint;
-  const fits = (device: StoredDevice) => hint === undefined || accountHint(request.rid, device.sub) === hint;
+  const fits = (device: StoredDevice) => hint === undefined || accountHint(request.rid!, device.sub) === hint;
   if (deviceId !== undefined) {
     const device = devices.find((candidate) => candidate.device_id === deviceId);
     if (!device) throw new Error(`no device ${deviceId} in ${keysFile}`);
