@@ -8,7 +8,8 @@ import { createEnrollment } from '../enrollment/enrollments.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
 import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
 import { openDatabase, type Db } from '../store/db.ts';
-import { findDevice, listDevices, revokeDevice } from '../store/devices.ts';
+import { findDevice, listDevices } from '../store/devices.ts';
+import { revokeDeviceEverywhere } from '../accounts/cutOff.ts';
 import { migrate } from '../store/migrate.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -147,7 +148,7 @@ and expires after INVITE_TTL seconds (default 7 days).`,
     async run([deviceId]) {
       const revoked = await withDatabase(async (db, config) => {
         const device = await findDevice(db, deviceId!);
-        if (!device || !(await revokeDevice(db, deviceId!, systemClock()))) return false;
+        if (!device || !(await revokeDeviceEverywhere(db, systemClock, deviceId!))) return false;
         await recordAudit({ db, clock: systemClock, config }, { event: 'device.revoked', account_id: device.account_id, device_id: device.id, detail: { by: 'admin' } });
         return true;
       });

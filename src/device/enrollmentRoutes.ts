@@ -7,7 +7,7 @@ import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
-import { alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
+import { accountDisabled, alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
 import { jwkThumbprint } from '../protocol/jwk.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
@@ -24,6 +24,8 @@ async function loadOpenEnrollment(services: Services, eid: string): Promise<Enro
   const enrollment = await findEnrollment(services.db, eid);
   if (!enrollment) throw notFound('this enrollment');
   checkEnrollmentOpen(enrollment, services.clock());
+  const account = await findAccountById(services.db, enrollment.account_id);
+  if (!account || account.disabled_at !== null) throw accountDisabled();
   return enrollment;
 }
 

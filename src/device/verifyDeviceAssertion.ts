@@ -1,6 +1,6 @@
 // The full check of an assertion from an enrolled device, in the protocol's order:
-// decode → header → the device exists (401 unknown_device) → signature → the device is usable
-// (403 device_revoked, 403 device_pending) → payload claims and bindings. Returns the device
+// decode → header → the device exists (401 unknown_device) → signature → the device may speak
+// for its account (403 device_revoked, 403 device_pending, 403 account_disabled) → payload claims and bindings. Returns the device
 // that spoke.
 //
 // Why this order (docs/protocol.md §12, "What an error tells"): an unknown kid must be answered
@@ -8,7 +8,8 @@
 // of a public key Scanin never publishes, so only who holds that public key can ask. A device's
 // state (revoked, waiting for confirmation) is told only after its signature verified: only the
 // holder of the private key learns it.
-import { deviceRevoked, devicePending, unknownDevice } from '../protocol/errors.ts';
+import { deviceRefusal } from '../accounts/access.ts';
+import { unknownDevice } from '../protocol/errors.ts';
 import { findDevice, type Device } from '../store/devices.ts';
 import type { Db } from '../store/db.ts';
 import { checkClaims, type ExpectedClaims } from './claims.ts';
@@ -23,8 +24,8 @@ export async function verifyDeviceAssertion(db: Db, compact: string, expected: E
   const device = await findDevice(db, kid);
   if (!device) throw unknownDevice(kid);
   verifySignature(alg, device.public_jwk, decoded.signingInput, decoded.signature);
-  if (device.status === 'revoked') throw deviceRevoked();
-  if (device.status !== 'active') throw devicePending();
+  const refusal = await deviceRefusal(db, device);
+  if (refusal) throw refusal;
   checkClaims(decoded.payload, expected);
   return { device, payload: decoded.payload };
 }

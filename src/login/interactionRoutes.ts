@@ -7,10 +7,12 @@
 //   POST /interaction/:uid/abort     the person cancels: the app gets access_denied
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { deviceRefusal } from '../accounts/access.ts';
 import { render } from '../http/render.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
+import { findDevice } from '../store/devices.ts';
 import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
@@ -94,8 +96,15 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     if (request?.status !== 'approved' || !(await completeLoginRequest(db, request.rid))) {
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
+    // The device may have been revoked (or its account disabled) since it approved.
+    const device = await findDevice(db, request.device_id!);
+    const refusal = device ? await deviceRefusal(db, device) : null;
+    if (!device || refusal) {
+      return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that approved this sign-in can no longer sign in.' });
+    }
+    // `device_id` rides along to the session the engine stores (see oidc/sessionOrigins.ts).
     await finishInteraction(ctx, services, {
-      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true },
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: device.id },
     });
   });
 

@@ -1,10 +1,15 @@
 // oidc-provider's storage: every model (Session, Grant, AuthorizationCode, AccessToken,
 // Interaction, …) in one table keyed by (model, id), with the lookups the engine needs and an
-// expiry that `find` honours even before the sweeper has removed the row.
+// expiry that `find` honours even before the sweeper has removed the row. Each row also names
+// its account and, for sessions and grants, the device that opened it (see sessionOrigins.ts).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/db.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
+import { recordSessionOrigin } from './sessionOrigins.ts';
+
+/** What an upsert replaces: everything but `device_id`, which only sessionOrigins.ts sets. */
+const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
 
@@ -29,10 +34,12 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
         grant_id: payload.grantId ?? null,
         uid: payload.uid ?? null,
         user_code: payload.userCode ?? null,
+        account_id: payload.accountId ?? null,
         expires_at: expiresIn ? clock() + expiresIn : null,
         consumed_at: null,
       };
-      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge();
+      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge(REPLACED);
+      if (this.model === 'Session') await recordSessionOrigin(db, id, payload);
     }
 
     private async findWhere(column: string, value: string): Promise<AdapterPayload | undefined> {

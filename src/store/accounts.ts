@@ -3,7 +3,7 @@ import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from './db.ts';
 
-export type Account = { id: string; email: string; name: string; created_at: number };
+export type Account = { id: string; email: string; name: string; created_at: number; disabled_at: number | null };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -87,6 +87,11 @@ export async function closeLoginRequests(db: Db, uid: string, now: number): Prom
   return db('login_requests').where({ uid }).whereIn('status', OPEN).update({ status: 'closed', answered_at: now });
 }
 
+/** approved → denied for approvals not yet completed, of a device or of an account being cut off. */
+export async function denyUncompletedApprovals(db: Db, by: { device_id: string } | { account_id: string }): Promise<number> {
+  return db('login_requests').where({ ...by, status: 'approved' }).update({ status: 'denied' });
+}
+
 /** Removes requests whose interaction can no longer use them. */
 export async function sweepLoginRequests(db: Db, before: number): Promise<number> {
   return db('login_requests').where('expires_at', '<=', before).delete();

@@ -1,0 +1,168 @@
+// Cutting off what a lost device or a disabled person opened: revoking a device (as an
+// administrator does, with `npx scanin revoke` in another process) ends the browser sessions its
+// approvals created, its grants' access and refresh tokens, and its answers not yet used, and
+// leaves what another device opened alone. Disabling an account does the same for all of it.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator, DeviceApiError } from '../../src/authenticator/authenticator.ts';
+import { disableAccount, enableAccount } from '../../src/accounts/cutOff.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import { enrolledPhone, inviteUrl, openLoginPage } from '../helpers/login.ts';
+import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
+import { RP_REDIRECT, startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
+
+const OFFLINE_CLIENT = 'test-offline';
+const OFFLINE_SECRET = 'an-offline-client-secret-long-enough-0123456789';
+const CLIENTS = [
+  ...TEST_CLIENTS,
+  {
+    client_id: OFFLINE_CLIENT,
+    client_name: 'Offline App',
+    first_party: true,
+    client_secret: OFFLINE_SECRET,
+    grant_types: ['authorization_code', 'refresh_token'],
+    redirect_uris: [RP_REDIRECT],
+  },
+];
+const SCANIN_CLI = join(import.meta.dirname, '../../src/cli/bin.js');
+
+describe('revocation cuts off what a device opened', () => {
+  let scanin: TestScanin;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({ clients: CLIENTS });
+    config = await discover(scanin.issuer, OFFLINE_CLIENT, OFFLINE_SECRET);
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  const active = async (token: string) => (await oidc.tokenIntrospection(config, token)).active;
+
+  /** A browser signs in with `phone` and the app gets access and refresh tokens. */
+  async function signIn(phone: Authenticator, browser = new TestBrowser()) {
+    const login = await openLoginPage(config, browser, { scope: 'openid email offline_access', prompt: 'consent' });
+    const { auth } = login;
+    await phone.answer(login.qrUrl, 'approve');
+    // prompt=consent: the consent page comes after the login; confirming it returns to the app.
+    const consent = await browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+    expect(consent.page.body).toContain('wants to know who you are');
+    const confirmed = await browser.fetch(`${consent.page.url}/confirm`, { method: 'POST' });
+    const { leftTo } = await browser.follow(confirmed.location!, scanin.issuer);
+    const tokens = await redeem(config, leftTo!, auth);
+    expect(tokens.refresh_token).toBeDefined();
+    return { browser, tokens };
+  }
+
+  /** Whether the browser is still signed in: a new authorization returns a code with no scan. */
+  async function signedIn(browser: TestBrowser): Promise<boolean> {
+    const { leftTo, page } = await browser.follow((await authorizationRequest(config, 'openid email')).url, scanin.issuer);
+    if (leftTo?.includes('code=')) return true;
+    expect(page.body).toContain('id="qr-link"');
+    return false;
+  }
+
+  async function userinfo(accessToken: string): Promise<number> {
+    return (await fetch(`${scanin.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+  }
+
+  async function refreshFails(refreshToken: string): Promise<string> {
+    const error = await oidc.refreshTokenGrant(config, refreshToken).then(() => null, (caught: unknown) => caught as { error?: string });
+    return error?.error ?? 'refreshed';
+  }
+
+  async function revokeWithCli(deviceId: string): Promise<void> {
+    const { stdout } = await promisify(execFile)(process.execPath, [SCANIN_CLI, 'revoke', deviceId], { env: { ...process.env, ...scanin.env } });
+    expect(stdout).toContain(`revoked ${deviceId}`);
+  }
+
+  it('ends the sessions, access tokens and refresh tokens of the revoked device, and only those', async () => {
+    const lost = await enrolledPhone(scanin, 'erin@example.com', 'erin-lost.json');
+    const kept = await enrolledPhone(scanin, 'erin@example.com', 'erin-kept.json');
+    const viaLost = await signIn(lost);
+    const viaKept = await signIn(kept);
+    expect(await userinfo(viaLost.tokens.access_token)).toBe(200);
+    expect(await active(viaLost.tokens.access_token)).toBe(true);
+    const refreshed = await oidc.refreshTokenGrant(config, viaLost.tokens.refresh_token!);
+    expect(await signedIn(viaLost.browser)).toBe(true);
+
+    await revokeWithCli((await lost.list())[0]!.device_id);
+
+    expect(await signedIn(viaLost.browser)).toBe(false);
+    expect(await userinfo(viaLost.tokens.access_token)).toBe(401);
+    expect(await userinfo(refreshed.access_token)).toBe(401);
+    expect(await active(refreshed.access_token)).toBe(false);
+    expect(await active(refreshed.refresh_token!)).toBe(false);
+    expect(await refreshFails(refreshed.refresh_token!)).toBe('invalid_grant');
+
+    // What the other device opened stays.
+    expect(await signedIn(viaKept.browser)).toBe(true);
+    expect(await userinfo(viaKept.tokens.access_token)).toBe(200);
+    expect(await active(viaKept.tokens.access_token)).toBe(true);
+    expect(await refreshFails(viaKept.tokens.refresh_token!)).toBe('refreshed');
+  });
+
+  it('refuses the revoked device’s future answers with device_revoked', async () => {
+    const phone = await enrolledPhone(scanin, 'fred@example.com', 'fred.json');
+    await revokeWithCli((await phone.list())[0]!.device_id);
+    const login = await openLoginPage(config);
+    const refused = await phone.answer(login.qrUrl, 'approve').catch((error: unknown) => error as DeviceApiError);
+    expect(refused).toMatchObject({ status: 403, error: 'device_revoked' });
+  });
+
+  it('refuses an approval the browser has not used yet: the app gets access_denied', async () => {
+    const phone = await enrolledPhone(scanin, 'gail@example.com', 'gail.json');
+    const login = await openLoginPage(config);
+    expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
+    await revokeWithCli((await phone.list())[0]!.device_id);
+    const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+    expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
+    expect(await signedIn(login.browser)).toBe(false);
+  });
+});
+
+describe('a disabled account', () => {
+  let scanin: TestScanin;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin();
+    config = await discover(scanin.issuer);
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('loses its sessions and tokens at once, cannot log in or enroll, and works again when enabled', async () => {
+    const phone = await enrolledPhone(scanin, 'hana@example.com', 'hana.json');
+    const login = await openLoginPage(config);
+    await phone.answer(login.qrUrl, 'approve');
+    const tokens = await redeem(config, (await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer)).leftTo!, login.auth);
+    const me = () => fetch(`${scanin.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } }).then((r) => r.status);
+    expect(await me()).toBe(200);
+
+    const { db, clock } = scanin.services;
+    const sub = tokens.claims()!.sub;
+    expect(await disableAccount(db, clock, sub)).toBe(true);
+    expect(await disableAccount(db, clock, sub)).toBe(false);
+
+    expect(await me()).toBe(401);
+    const again = await login.browser.follow((await authorizationRequest(config)).url, scanin.issuer);
+    expect(again.leftTo).toBeUndefined();
+    const next = await openLoginPage(config, login.browser);
+    const refused = await phone.answer(next.qrUrl, 'approve').catch((error: unknown) => error as DeviceApiError);
+    expect(refused).toMatchObject({ status: 403, error: 'account_disabled' });
+    const invite = await inviteUrl(scanin, 'hana@example.com');
+    const enrolling = await new Authenticator({ keysFile: join(scanin.dir, 'hana-2.json') }).enroll(invite).catch((error: unknown) => error as DeviceApiError);
+    expect(enrolling).toMatchObject({ status: 403, error: 'account_disabled' });
+
+    expect(await enableAccount(db, sub)).toBe(true);
+    expect((await phone.answer(next.qrUrl, 'approve')).status).toBe('approved');
+    const back = await redeem(config, (await next.browser.follow(`${next.interactionUrl}/complete`, scanin.issuer)).leftTo!, next.auth);
+    expect(back.claims()!.sub).toBe(sub);
+  });
+});
