@@ -103,7 +103,7 @@ describe('the scanin command line', () => {
     expect((await scaninCli('frobnicate')).code).toBe(2);
     expect((await scaninCli('users', '--bogus')).code).toBe(2);
     expect((await scaninCli('devices')).code).toBe(2);
-  });
+  }, 120_000); // one process per command, and each takes seconds to start on a loaded machine
 
   it('serves: migrates a new database, answers discovery, logs JSON lines with request ids, and stops cleanly on SIGTERM', async () => {
     const { child, issuer, exited, log } = await spawnScanin(testEnv(testDir(), { PORT: '0', LOG_LEVEL: 'info' }));
