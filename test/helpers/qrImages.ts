@@ -27,16 +27,16 @@ export async function decodeScreenshot(page: Page, png: Buffer): Promise<string>
 
 /**
  * A one-frame YUV4MPEG2 video (640×480, 4:2:0) showing `text` as a black-on-white QR code, as a
- * camera held to the screen would see it. Chromium loops it.
+ * camera held to the screen would see it (`null`: nothing but a dim grey). Chromium loops it.
  */
-export function writeQrVideo(file: string, text: string): void {
+export function writeQrVideo(file: string, text: string | null): void {
   const [width, height] = [640, 480];
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
-  const size = qr.modules.size;
+  const qr = QRCode.create(text ?? ' ', { errorCorrectionLevel: 'M' });
+  const size = text === null ? 0 : qr.modules.size;
   const scale = Math.floor(400 / (size + 8));
   const left = Math.floor((width - size * scale) / 2);
   const top = Math.floor((height - size * scale) / 2);
-  const luma = Buffer.alloc(width * height, 255);
+  const luma = Buffer.alloc(width * height, text === null ? 70 : 255);
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
       if (!qr.modules.get(row, col)) continue;

@@ -51,7 +51,7 @@ type DesktopLogin = { page: Page; auth: Authorization; callback: Promise<string>
  * A desktop browser (a fresh one each time: nobody is signed in yet) starts signing in to the
  * relying party and stops at the QR code, whose URL is read off a screenshot.
  */
-async function desktopLogin(): Promise<DesktopLogin> {
+async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configuration = config): Promise<DesktopLogin> {
   const desktop = await browser.newContext({ viewport: { width: 1000, height: 800 } });
   const page = watch(await desktop.newPage());
   let reached: (url: string) => void;
@@ -60,12 +60,12 @@ async function desktopLogin(): Promise<DesktopLogin> {
     reached(route.request().url());
     await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title><p id="rp">Back at the app.</p>' });
   });
-  const auth = await authorizationRequest(config);
+  const auth = await authorizationRequest(rp);
   await page.goto(auth.url);
   await page.locator('#qr svg').waitFor();
   // The container, not the svg: the page's script may swap the svg for a fresh one meanwhile.
   const qrUrl = await decodeScreenshot(page, await page.locator('#qr').screenshot());
-  expect(qrUrl).toMatch(new RegExp(`^${scanin.issuer}/q/[A-Za-z0-9_-]{22,}$`));
+  expect(qrUrl).toMatch(new RegExp(`^${server.issuer}/q/[A-Za-z0-9_-]{22,}$`));
   return { page, auth, callback, qrUrl, close: () => desktop.close() };
 }
 
@@ -290,6 +290,43 @@ describe('the web authenticator at /app/', () => {
     expect(await app.locator('.account-email').allTextContents()).toEqual(['alice@example.com']);
   });
 
+  it('holds accounts of several servers, several on one; asks which account signs in; Approve and Deny side by side, the same size', async () => {
+    const second = await startDeviceTestScanin({ NUMBER_MATCHING: 'false' });
+    try {
+      for (const email of ['dave@example.com', 'erin@example.com']) {
+        const invite = await newInvite(second, email);
+        await paste(enrollmentUrl(second.issuer, invite.eid));
+        await app.locator('#enroll').tap();
+        expect(await resultTitle()).toBe('This phone is enrolled');
+      }
+      await app.goto(`${scanin.issuer}/app/#/`);
+      await app.locator('.account').first().waitFor();
+      expect((await app.locator('.account-email').allTextContents()).sort()).toEqual(['alice@example.com', 'dave@example.com', 'erin@example.com']);
+      expect(new Set(await app.locator('.account-issuer').allTextContents()).size).toBe(2);
+      await shot(app, 'accounts-several');
+
+      const login = await desktopLogin(second, await discover(second.issuer));
+      await paste(login.qrUrl);
+      await app.locator('button.pick').first().waitFor();
+      expect(await app.locator('button.pick').allTextContents()).toEqual(['Test Person (dave@example.com)', 'Test Person (erin@example.com)']);
+      await shot(app, 'pick-account');
+      await app.getByRole('button', { name: 'Test Person (erin@example.com)' }).tap();
+      await app.locator('#approve').waitFor();
+      expect(await app.locator('#request-account').textContent()).toBe('erin@example.com');
+      const [approve, deny] = [(await app.locator('#approve').boundingBox())!, (await app.locator('#deny').boundingBox())!];
+      expect([deny.width, deny.height]).toEqual([approve.width, approve.height]);
+      expect(approve.height).toBeGreaterThanOrEqual(44);
+      await shot(app, 'approve-plain');
+      await app.locator('#approve').tap();
+      expect(await resultTitle()).toBe('Approved');
+      const claims = (await redeem(await discover(second.issuer), await login.callback, login.auth)).claims()!;
+      expect(claims.email).toBe('erin@example.com');
+      await login.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('had no console errors and no CSP violations', () => {
     expect(problems).toEqual([]);
   });
@@ -302,6 +339,22 @@ describe('the scanner, fed by a fake camera', () => {
     await cameraBrowser?.close();
   });
 
+  it.runIf(SHOTS)('(screenshot) the scan screen, the camera on a blank screen', async () => {
+    const video = join(testDir(), 'blank.y4m');
+    writeQrVideo(video, null);
+    const blank = await launchChromium(['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+    try {
+      const context = await blank.newContext(PHONE);
+      await context.grantPermissions(['camera'], { origin: scanin.issuer });
+      const page = await context.newPage();
+      await page.goto(`${scanin.issuer}/app/#/scan`);
+      await page.getByText('Point the camera at the QR code.').waitFor();
+      await shot(page, 'scan');
+    } finally {
+      await blank.close();
+    }
+  });
+
   it('reads an invite QR code from the camera and opens the enroll screen', async () => {
     const invite = await newInvite(scanin, 'carol@example.com');
     const video = join(testDir(), 'invite-qr.y4m');
@@ -311,7 +364,6 @@ describe('the scanner, fed by a fake camera', () => {
     await context.grantPermissions(['camera'], { origin: scanin.issuer });
     const page = watch(await context.newPage());
     await page.goto(`${scanin.issuer}/app/#/scan`);
-    await shot(page, 'scan');
     await page.locator('#enroll-account').waitFor({ timeout: 15_000 });
     expect(await page.locator('#device-name').count()).toBe(1);
     expect(await page.locator('#enroll-account').textContent()).toBe('Test Person (carol@example.com)');

@@ -41,16 +41,14 @@ async function answer(request: LoginRequest, account: Account, decision: 'approv
   }
 }
 
-function accountPicker(accounts: Account[], chosen: { account: Account }): HTMLElement | null {
-  if (accounts.length < 2) return null;
-  return h('fieldset', { class: 'picker' },
-    h('legend', {}, 'Sign in as'),
-    ...accounts.map((account, index) => {
-      const id = `as-${index}`;
-      return h('div', { class: 'choice' },
-        h('input', { type: 'radio', name: 'account', id, checked: index === 0, onchange: () => (chosen.account = account) }),
-        h('label', { for: id }, `${account.name} (${account.email})`));
-    }));
+/** Several accounts of this phone at the request's server: the user says which one signs in, before anything is read. */
+function pickAccount(url: ScaninUrl, accounts: Account[]): void {
+  show(
+    h('h1', {}, 'Which account?'),
+    h('p', {}, `This phone has ${accounts.length} accounts at ${hostOf(url.issuer)}. Sign in as:`),
+    h('div', { class: 'actions' }, ...accounts.map((account) => h('button', { type: 'button', class: 'pick', onclick: () => void showRequest(url, account) }, `${account.name} (${account.email})`))),
+    h('a', { class: 'button', href: '#/' }, 'Cancel'),
+  );
 }
 
 export async function approveScreen(url: ScaninUrl): Promise<void> {
@@ -59,6 +57,11 @@ export async function approveScreen(url: ScaninUrl): Promise<void> {
   if (accounts.length === 0) {
     return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
   }
+  if (accounts.length > 1) return pickAccount(url, accounts);
+  return showRequest(url, accounts[0]!);
+}
+
+async function showRequest(url: ScaninUrl, account: Account): Promise<void> {
   show(h('h1', {}, 'Reading the sign-in…'));
   let request: LoginRequest;
   try {
@@ -66,7 +69,6 @@ export async function approveScreen(url: ScaninUrl): Promise<void> {
   } catch (error) {
     return resultScreen(describeError(error, 'login'), 'error');
   }
-  const chosen = { account: accounts[0]! };
   const age = h('dd', { id: 'request-age' });
   const left = h('dd', { id: 'request-left' });
   const tick = () => {
@@ -78,17 +80,17 @@ export async function approveScreen(url: ScaninUrl): Promise<void> {
   tick();
   ticker = window.setInterval(tick, 1000);
 
-  const deny = h('button', { type: 'button', class: 'deny', id: 'deny', onclick: () => answer(request, chosen.account, 'deny') }, 'Deny');
+  const deny = h('button', { type: 'button', class: 'deny', id: 'deny', onclick: () => answer(request, account, 'deny') }, 'Deny');
   const choices = request.number_choices;
   const decide = choices
     ? h('div', { class: 'numbers-block' },
       h('p', { id: 'number-prompt' }, 'Tap the number your browser shows.'),
       h('div', { class: 'numbers', role: 'group', 'aria-labelledby': 'number-prompt' },
-        ...choices.map((choice) => h('button', { type: 'button', class: 'number', 'data-number': choice, 'aria-label': `Approve with number ${choice}`, onclick: () => answer(request, chosen.account, 'approve', choice) }, choice))),
+        ...choices.map((choice) => h('button', { type: 'button', class: 'number', 'data-number': choice, 'aria-label': `Approve with number ${choice}`, onclick: () => answer(request, account, 'approve', choice) }, choice))),
       h('p', { class: 'small muted' }, 'A wrong number refuses this sign-in.'),
       deny)
     : h('div', { class: 'actions decide' },
-      h('button', { type: 'button', class: 'approve primary', id: 'approve', onclick: () => answer(request, chosen.account, 'approve') }, 'Approve'),
+      h('button', { type: 'button', class: 'approve primary', id: 'approve', onclick: () => answer(request, account, 'approve') }, 'Approve'),
       deny);
 
   show(
@@ -100,10 +102,8 @@ export async function approveScreen(url: ScaninUrl): Promise<void> {
       h('dt', {}, 'Scanned'), age,
       h('dt', {}, 'Time left'), left,
       h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),
-      accounts.length === 1 ? h('dt', {}, 'Account') : null,
-      accounts.length === 1 ? h('dd', {}, chosen.account.email) : null),
+      h('dt', {}, 'Account'), h('dd', { id: 'request-account' }, account.email)),
     h('p', { class: 'small muted' }, 'Approve only a sign-in you started yourself, on the computer in front of you.'),
-    accountPicker(accounts, chosen),
     decide,
   );
 }

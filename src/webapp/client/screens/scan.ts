@@ -26,7 +26,8 @@ export async function scanScreen(): Promise<void> {
       current = null;
       go(openHash(text));
     });
-    status.textContent = `Point the camera at the code (decoder: ${current.decoder}).`;
+    status.textContent = 'Point the camera at the QR code.';
+    status.dataset.decoder = current.decoder;
   } catch (error) {
     status.textContent = (error as Error).message;
   }
