@@ -20,8 +20,9 @@ const CSP = [
 ].join('; ');
 
 export function mountWebApp(router: Router): void {
-  // Start bundling now, so the first visitor does not wait for it.
-  void webAppFiles();
+  // Start bundling now, so the first visitor does not wait for it. A failure is said at once
+  // (and /app/ then answers 500); it must not stop the rest of Scanin.
+  webAppFiles().catch((error: unknown) => console.error('[scanin] the web app at /app/ could not be bundled:', error));
 
   router.get(['/app', '/app/:file'], async (ctx) => {
     // The app's relative links and the service worker's scope need the trailing slash.

@@ -339,17 +339,20 @@ describe('the scanner, fed by a fake camera', () => {
     await cameraBrowser?.close();
   });
 
-  it.runIf(SHOTS)('(screenshot) the scan screen, the camera on a blank screen', async () => {
+  it('shows the camera and waits while it sees no code, on the scan screen', async () => {
     const video = join(testDir(), 'blank.y4m');
     writeQrVideo(video, null);
     const blank = await launchChromium(['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
     try {
       const context = await blank.newContext(PHONE);
       await context.grantPermissions(['camera'], { origin: scanin.issuer });
-      const page = await context.newPage();
+      const page = watch(await context.newPage());
       await page.goto(`${scanin.issuer}/app/#/scan`);
       await page.getByText('Point the camera at the QR code.').waitFor();
+      expect(await page.locator('#scan-status').getAttribute('data-decoder')).toMatch(/^(jsQR|BarcodeDetector)$/);
+      expect(await page.locator('video').evaluate((element: HTMLVideoElement) => element.videoWidth)).toBe(640);
       await shot(page, 'scan');
+      expect(page.url()).toBe(`${scanin.issuer}/app/#/scan`);
     } finally {
       await blank.close();
     }
