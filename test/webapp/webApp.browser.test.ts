@@ -51,7 +51,7 @@ type DesktopLogin = { page: Page; auth: Authorization; callback: Promise<string>
  * A desktop browser (a fresh one each time: nobody is signed in yet) starts signing in to the
  * relying party and stops at the QR code, whose URL is read off a screenshot.
  */
-async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configuration = config): Promise<DesktopLogin> {
+async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configuration = config, loginHint?: string): Promise<DesktopLogin> {
   const desktop = await browser.newContext({ viewport: { width: 1000, height: 800 } });
   const page = watch(await desktop.newPage());
   let reached: (url: string) => void;
@@ -61,7 +61,7 @@ async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configur
     await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title><p id="rp">Back at the app.</p>' });
   });
   const auth = await authorizationRequest(rp);
-  await page.goto(auth.url);
+  await page.goto(loginHint === undefined ? auth.url : `${auth.url}&login_hint=${encodeURIComponent(loginHint)}`);
   await page.locator('#qr svg').waitFor();
   // The container, not the svg: the page's script may swap the svg for a fresh one meanwhile.
   const qrUrl = await decodeScreenshot(page, await page.locator('#qr').screenshot());
@@ -319,9 +319,20 @@ describe('the web authenticator at /app/', () => {
       await shot(app, 'approve-plain');
       await app.locator('#approve').tap();
       expect(await resultTitle()).toBe('Approved');
-      const claims = (await redeem(await discover(second.issuer), await login.callback, login.auth)).claims()!;
+      const secondConfig = await discover(second.issuer);
+      const claims = (await redeem(secondConfig, await login.callback, login.auth)).claims()!;
       expect(claims.email).toBe('erin@example.com');
       await login.close();
+
+      // A sign-in that names its account (login_hint) is answered by that account's key, unasked.
+      const named = await desktopLogin(second, secondConfig, 'dave@example.com');
+      await paste(named.qrUrl);
+      await app.locator('#approve').waitFor();
+      expect(await app.locator('#request-account').textContent()).toBe('dave@example.com');
+      await app.locator('#approve').tap();
+      expect(await resultTitle()).toBe('Approved');
+      expect((await redeem(secondConfig, await named.callback, named.auth)).claims()!.email).toBe('dave@example.com');
+      await named.close();
     } finally {
       await second.close();
     }

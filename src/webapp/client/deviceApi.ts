@@ -94,6 +94,7 @@ export async function readLoginRequest(url: ScaninUrl): Promise<LoginRequest> {
   expect(typeof json.expires_at === 'number', 'expires_at');
   const choices = json.number_choices;
   expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
+  expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
   const readAt = nowSeconds();
   return { ...(json as unknown as LoginRequest), readAt, secondsLeft: (json.expires_at as number) - (serverTime ?? readAt) };
 }

@@ -4,6 +4,7 @@
 import type { ScaninUrl } from '../../../protocol/urls.ts';
 import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
 import { ApiError, answerLoginRequest, readLoginRequest, type LoginRequest } from '../deviceApi.ts';
+import { sha256 } from '../deviceKeys.ts';
 import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
 import { describeUserAgent } from '../userAgent.ts';
@@ -41,27 +42,37 @@ async function answer(request: LoginRequest, account: Account, decision: 'approv
   }
 }
 
-/** Several accounts of this phone at the request's server: the user says which one signs in, before anything is read. */
-function pickAccount(url: ScaninUrl, accounts: Account[]): void {
+/** The user says which of several accounts signs in: never picked silently (§7, "Which account answers"). */
+function pickAccount(request: LoginRequest, accounts: Account[]): void {
   show(
     h('h1', {}, 'Which account?'),
-    h('p', {}, `This phone has ${accounts.length} accounts at ${hostOf(url.issuer)}. Sign in as:`),
-    h('div', { class: 'actions' }, ...accounts.map((account) => h('button', { type: 'button', class: 'pick', onclick: () => void showRequest(url, account) }, `${account.name} (${account.email})`))),
+    h('p', {}, `This phone has several accounts at ${hostOf(request.issuer)}. Sign in to ${request.client.name} as:`),
+    h('div', { class: 'actions' }, ...accounts.map((account) => h('button', { type: 'button', class: 'pick', onclick: () => showRequest(request, account) }, `${account.name} (${account.email})`))),
     h('a', { class: 'button', href: '#/' }, 'Cancel'),
   );
 }
 
-export async function approveScreen(url: ScaninUrl): Promise<void> {
-  // A device waiting for confirmation is offered too: the server, not this phone, knows whether it was confirmed since.
-  const accounts = (await listAccounts()).filter((account) => account.issuer === url.issuer);
-  if (accounts.length === 0) {
-    return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
+/**
+ * The choice rule of docs/protocol.md §7: with `account_hint`, only the key whose
+ * base64url(SHA-256(rid "." sub)) equals it may answer; without, one account answers by itself
+ * and several are the user's choice.
+ */
+async function chooseAccount(request: LoginRequest, candidates: Account[]): Promise<Account | Account[] | null> {
+  if (request.account_hint !== undefined) {
+    for (const account of candidates) {
+      if ((await sha256(`${request.rid}.${account.sub}`)) === request.account_hint) return account;
+    }
+    return null;
   }
-  if (accounts.length > 1) return pickAccount(url, accounts);
-  return showRequest(url, accounts[0]!);
+  return new Set(candidates.map((account) => account.sub)).size === 1 ? candidates[0]! : candidates;
 }
 
-async function showRequest(url: ScaninUrl, account: Account): Promise<void> {
+export async function approveScreen(url: ScaninUrl): Promise<void> {
+  // A device waiting for confirmation is offered too: the server, not this phone, knows whether it was confirmed since.
+  const candidates = (await listAccounts()).filter((account) => account.issuer === url.issuer);
+  if (candidates.length === 0) {
+    return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
+  }
   show(h('h1', {}, 'Reading the sign-in…'));
   let request: LoginRequest;
   try {
@@ -69,6 +80,15 @@ async function showRequest(url: ScaninUrl, account: Account): Promise<void> {
   } catch (error) {
     return resultScreen(describeError(error, 'login'), 'error');
   }
+  const chosen = await chooseAccount(request, candidates);
+  if (chosen === null) {
+    return resultScreen({ title: 'This sign-in is for another account', text: `None of this phone’s accounts at ${hostOf(url.issuer)} is the one the browser is signing in to.` }, 'error');
+  }
+  if (Array.isArray(chosen)) return pickAccount(request, chosen);
+  return showRequest(request, chosen);
+}
+
+function showRequest(request: LoginRequest, account: Account): void {
   const age = h('dd', { id: 'request-age' });
   const left = h('dd', { id: 'request-left' });
   const tick = () => {
