@@ -17,6 +17,7 @@ import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { loggerOfRequest } from './log/requestLog.ts';
+import { countTokenRequests, createMetrics } from './ops/metrics.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
@@ -86,7 +87,10 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
     bus = await openBus(config.database, db, log);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams: new OpenStreams(), streamLimits: new StreamLimits(config.streamsPerIp), log };
+    const streams = new OpenStreams();
+    const metrics = createMetrics(() => streams.size);
+    countTokenRequests(provider, metrics);
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {

@@ -6,6 +6,7 @@ import type { EventBus } from './events/bus.ts';
 import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
 import type { Logger } from './log/logger.ts';
+import type { Metrics } from './ops/metrics.ts';
 import type { Db } from './store/db.ts';
 
 export type Services = {
@@ -22,4 +23,5 @@ export type Services = {
   streamLimits: StreamLimits;
   provider: Provider;
   log: Logger;
+  metrics: Metrics;
 };

@@ -16,6 +16,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { Db } from '../store/db.ts';
 
 export type AuditEvent = {
@@ -31,7 +32,7 @@ export type AuditEvent = {
 export type AuditEntry = Required<Omit<AuditEvent, 'detail'>> & { id: number; at: number; detail: AuditEvent['detail'] | null };
 
 /** `log`: the stream the entry joins on stdout (the server's logger; a command line has none). */
-export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'>; log?: Logger };
+export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'>; log?: Logger; metrics?: Pick<Metrics, 'logins'> };
 
 let standaloneLog: Logger | undefined;
 
@@ -63,6 +64,8 @@ export async function recordAudit(target: AuditTarget, event: AuditEvent): Promi
     detail: event.detail ?? null,
   };
   await target.db('audit_log').insert({ ...entry, detail: entry.detail && JSON.stringify(entry.detail) });
+  // How login requests end is counted where it is recorded, so the two can never disagree.
+  if (event.event.startsWith('login.')) target.metrics?.logins.inc({ outcome: event.event.slice('login.'.length) });
   if (target.config.auditStdout) {
     // One stream with the rest of the log, but written whatever LOG_LEVEL says: AUDIT_STDOUT decides.
     const log = (target.log ?? (standaloneLog ??= createLogger('info'))).child({}, { level: 'info' });

@@ -33,6 +33,8 @@ export type Config = {
   /** Whether each audit entry is also written to stdout as a JSON line. */
   auditStdout: boolean;
   logLevel: LogLevel;
+  /** Bearer token that may read /metrics; `undefined` means /metrics is off (404). */
+  metricsToken: string | undefined;
 };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -152,6 +154,14 @@ export function parseRateLimits(raw: string | undefined, name = 'RATE_LIMITS'): 
   return limits;
 }
 
+/** A secret given in the environment: absent, or long enough to resist guessing. */
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters (e.g. openssl rand -base64 32)');
+  return raw;
+}
+
 function logLevel(env: Env): LogLevel {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
@@ -185,5 +195,6 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),
     auditStdout: boolean(env, 'AUDIT_STDOUT', true),
     logLevel: logLevel(env),
+    metricsToken: secret(env, 'METRICS_TOKEN'),
   };
 }

@@ -91,6 +91,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: userVerified, wrong_number: numberIsWrong },
       now,
     );
+    const approvedAt = Date.now();
     if (!won) {
       // Another answer won the race, or time ran out between the read and the write.
       checkRequestOpen((await findLoginRequest(db, request.rid))!, clock());
@@ -107,7 +108,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     });
     await bus.publish(
       interactionTopic(request.uid),
-      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid) } } : { type: 'denied', data: {} },
+      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid) }, at: approvedAt } : { type: 'denied', data: {} },
     );
     if (numberIsWrong) throw wrongNumber();
     ctx.body = { status };

@@ -7,7 +7,8 @@
 /** What crosses instances: the answers to a login request. Small (NOTIFY payloads are < 8000 bytes). */
 export type LoginEvent =
   | { type: 'scanned'; data: { number: string | null } }
-  | { type: 'approved'; data: { complete_url: string } }
+  /** `at`: when the approval was committed (ms since the epoch), for the latency metric; not sent to the browser. */
+  | { type: 'approved'; data: { complete_url: string }; at?: number }
   | { type: 'denied'; data: Record<string, never> }
   /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
   | { type: 'replaced'; data: { stream: string } };

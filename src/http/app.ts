@@ -12,6 +12,7 @@ import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
 import { mountHealthRoutes } from '../ops/health.ts';
+import { mountMetricsRoute } from '../ops/metricsRoute.ts';
 import type { Services } from '../services.ts';
 import { allowedMethods } from './allowedMethods.ts';
 import { mountAssets } from './assets.ts';
@@ -22,7 +23,7 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz'];
+const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz', '/metrics'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -30,6 +31,7 @@ export function createApp(services: Services): Koa {
 
   const ops = new Router();
   mountHealthRoutes(ops, services);
+  mountMetricsRoute(ops, services);
 
   const pages = new Router();
   mountAssets(pages);

@@ -101,6 +101,8 @@ class BrowserEventStream implements OpenStream {
       this.body.write('event: replaced\ndata: {}\n\n');
       return this.close();
     }
+    // Only an approval pushed to this stream is timed; one read back from the database is a replay.
+    if (event.type === 'approved' && event.at !== undefined) this.services.metrics.approveToBrowser.observe((Date.now() - event.at) / 1000);
     const data = JSON.stringify(event.data);
     if (event.type === 'scanned' || event.type === 'approved' || event.type === 'denied') this.lastState = `${event.type}${data}`;
     this.body.write(`event: ${event.type}\ndata: ${data}\n\n`);

@@ -7,13 +7,14 @@ import type { Services } from '../services.ts';
 import { countHit } from '../store/rateLimits.ts';
 import type { RateLimitRule } from './rules.ts';
 
-export async function enforceRateLimit(services: Pick<Services, 'db' | 'clock' | 'config'>, rule: RateLimitRule, subject: string): Promise<void> {
+export async function enforceRateLimit(services: Pick<Services, 'db' | 'clock' | 'config' | 'metrics'>, rule: RateLimitRule, subject: string): Promise<void> {
   const { limit, window } = services.config.rateLimits[rule];
   const now = services.clock();
   const windowStart = now - (now % window);
   const windowEnd = windowStart + window;
   const hits = await countHit(services.db, rule, subject.slice(0, 128), windowStart, windowEnd);
   if (hits <= limit) return;
+  services.metrics.rateLimitTrips.inc({ rule });
   // Once per window and subject: a flood must not become a flood of audit rows.
   if (hits === limit + 1) await recordAudit(services, { event: 'rate_limit', detail: { rule, subject: subject.slice(0, 128), limit, window } });
   throw tooManyRequests(rule, windowEnd - now);

@@ -221,7 +221,8 @@ export async function waitingLogin(scanin: TestScanin, options: { scanned?: bool
     expect((await events.next()).type).toBe('scanned');
   }
   const published: LoginEvent[] = [];
-  scanin.services.bus.subscribe(interactionTopic(login.uid), (event) => published.push(event));
+  // As the browser sees them: the type and data (not the approval time kept for metrics).
+  scanin.services.bus.subscribe(interactionTopic(login.uid), (event) => published.push({ type: event.type, data: event.data } as LoginEvent));
   return { ...login, events, published, challenge: row.challenge };
 }
 
