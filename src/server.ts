@@ -23,12 +23,13 @@ import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
-import { openDatabase } from './store/db.ts';
+import { connectDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { sweepRateLimits } from './store/rateLimits.ts';
 import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
+import { recordIssuer } from './store/settings.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** How long in-flight requests get to finish at shutdown before their connections are cut. */
@@ -73,7 +74,7 @@ export type StartOptions = {
 export async function startScanin(config: Config, clock: Clock = systemClock, options: StartOptions = {}): Promise<RunningScanin> {
   const log: Logger = createLogger(config.logLevel, options.logDestination);
   const clients = readClientsFile(config.clientsFile);
-  const db = openDatabase(config.database, log);
+  const db = await connectDatabase(config.database, log);
   const server = createServer();
   let bus: EventBus | undefined;
   try {
@@ -81,8 +82,13 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const [signingKeys, cookieKeys] = [await loadSigningKeys(db), await loadCookieKeys(db, config.cookieKeys)];
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
+    await recordIssuer(db, issuer);
     const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
-    await checkClientsWithEngine(config.clientsFile, clients, (metadata) => provider.Client.validate(metadata));
+    await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
+      await provider.Client.validate(metadata);
+      return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());
+    });
+    if (clients.length === 0) log.warn(`${config.clientsFile} registers no clients: no application can sign in until one is added`);
     provider.on('server_error', (ctx: { req?: IncomingMessage } | undefined, error: Error) => {
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });

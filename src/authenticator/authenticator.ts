@@ -219,6 +219,21 @@ export class Authenticator {
     return result;
   }
 
+  /**
+   * Fails, before anything is sent, when no device in the key store can answer the login request
+   * at `urlText`: fetching it would mark it scanned in the browser for nothing.
+   */
+  async checkCanAnswer(urlText: string, deviceId?: string): Promise<void> {
+    // Which of several accounts the request is for is known only once it is read: here, only
+    // whether any device (or the one named) could answer at the request's issuer.
+    const { issuer } = parseUrl(urlText, 'login');
+    const atIssuer = (await loadDevices(this.keysFile)).filter((device) => device.issuer === issuer);
+    if (deviceId !== undefined && !atIssuer.some((device) => device.device_id === deviceId)) {
+      throw new Error(`no device ${deviceId} enrolled at ${issuer} in ${this.keysFile}`);
+    }
+    if (atIssuer.length === 0) throw new Error(`no device enrolled at ${issuer} in ${this.keysFile}: enroll one first`);
+  }
+
   /** Scans a login QR code: who is asking, from which browser. The server marks it scanned. */
   async fetchLoginRequest(urlText: string): Promise<LoginRequest> {
     const url = parseUrl(urlText, 'login');

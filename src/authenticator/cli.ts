@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgsMessage } from '../cli/parseArgsMessage.ts';
 import { DEVICE_ALGS, type DeviceAlg } from '../protocol/jwk.ts';
 import { Authenticator, type Decision, type LoginRequest } from './authenticator.ts';
 
@@ -104,7 +105,7 @@ function parse(args: string[], options: Options, usage: string) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message, usage);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(parseArgsMessage(error as NodeJS.ErrnoException), usage);
     throw error;
   }
 }
@@ -142,6 +143,7 @@ async function pickNumber(request: LoginRequest, given: string | undefined, io: 
 }
 
 async function answerCommand(authenticator: Authenticator, decision: Decision, url: string, values: Record<string, unknown>, io: CliIo) {
+  await authenticator.checkCanAnswer(url, stringOption(values, 'device'));
   const request = await authenticator.fetchLoginRequest(url);
   for (const line of describeRequest(request, (io.now ?? Date.now)())) io.out(line);
   const number = decision === 'approve' ? await pickNumber(request, stringOption(values, 'number'), io) : undefined;

@@ -7,10 +7,11 @@ import { systemClock } from '../clock.ts';
 import { createEnrollment } from '../enrollment/enrollments.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
 import { ensureAccount, findAccountByEmail, listAccounts, normalizeEmail } from '../store/accounts.ts';
-import { openDatabase, type Db } from '../store/db.ts';
+import { connectDatabase, type Db } from '../store/db.ts';
 import { findDevice, listDevices } from '../store/devices.ts';
 import { revokeDeviceEverywhere } from '../accounts/cutOff.ts';
 import { migrate } from '../store/migrate.ts';
+import { lastIssuer } from '../store/settings.ts';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -22,20 +23,33 @@ export type Command = {
   run(positionals: string[], values: Values): Promise<number>;
 };
 
-/** Opens the configured database, brings its schema up to date, runs `task`, closes it. */
-async function withDatabase<T>(task: (db: Db, config: Config) => Promise<T>): Promise<T> {
+/** Opens the configured database, runs `task`, closes it. */
+async function withOpenDatabase<T>(task: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const db = openDatabase(config.database);
+  const db = await connectDatabase(config.database);
   try {
-    await migrate(db);
     return await task(db, config);
   } finally {
     await db.destroy();
   }
 }
 
-function issuerOf(config: Config): string {
-  return config.issuer ?? defaultIssuer(config.host, config.port);
+/** As withOpenDatabase, with the schema brought up to date first. */
+function withDatabase<T>(task: (db: Db, config: Config) => Promise<T>): Promise<T> {
+  return withOpenDatabase(async (db, config) => {
+    await migrate(db);
+    return task(db, config);
+  });
+}
+
+/** ISSUER, else the issuer the server last started with on this database, else a guess said out loud. */
+async function inviteIssuer(db: Db, config: Config): Promise<string> {
+  if (config.issuer) return config.issuer;
+  const last = await lastIssuer(db);
+  if (last) return last;
+  const guess = defaultIssuer(config.host, config.port);
+  console.error(`scanin invite: warning: Scanin has not started on this database yet, so the link assumes ${guess}; set ISSUER to the URL Scanin is reached at`);
+  return guess;
 }
 
 function formatTime(seconds: number | null): string {
@@ -57,6 +71,8 @@ export const commands: Record<string, Command> = {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Said only once a signal would stop it cleanly: whoever waits for this line may stop it at once.
+      console.log(`Scanin is listening on port ${scanin.port}; issuer ${scanin.issuer}`);
       // Keep running until a signal arrives.
       return new Promise<number>(() => {});
     },
@@ -68,8 +84,9 @@ export const commands: Record<string, Command> = {
     positionals: 0,
     options: {},
     async run() {
-      const applied = await withDatabase((db) => migrate(db));
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+      const applied = await withOpenDatabase((db) => migrate(db));
+      if (applied.length === 0) console.log('nothing to apply: the database is up to date');
+      else console.log(`applied ${applied.length} migration(s): ${applied.join(', ')}`);
       return 0;
     },
   },
@@ -92,7 +109,7 @@ and expires after INVITE_TTL seconds (default 7 days).`,
         const account = await ensureAccount(db, systemClock, email, name);
         const enrollment = await createEnrollment(db, systemClock, account, 'invite', config.inviteTtl);
         await recordAudit({ db, clock: systemClock, config }, { event: 'admin.invite', account_id: account.id, detail: { eid: enrollment.eid, email } });
-        return enrollmentUrl(issuerOf(config), enrollment.eid);
+        return enrollmentUrl(await inviteIssuer(db, config), enrollment.eid);
       });
       console.log(await QRCode.toString(url, { type: 'terminal', small: true }));
       console.log(url);

@@ -1,6 +1,7 @@
 // `npx scanin <command>`: run the server and administer accounts from the shell.
 import { parseArgs } from 'node:util';
 import { commands, type Command } from './commands.ts';
+import { parseArgsMessage } from './parseArgsMessage.ts';
 
 const USAGE = `Usage: scanin <command> [options]
 
@@ -39,7 +40,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: dashedIdsAsPositionals(rest), options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    console.error(`scanin ${name}: ${(error as Error).message}\n\n${command.usage}`);
+    console.error(`scanin ${name}: ${parseArgsMessage(error as NodeJS.ErrnoException)}\n\n${command.usage}`);
     return 2;
   }
   if (parsed.values.help) {

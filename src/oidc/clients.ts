@@ -69,14 +69,34 @@ function checkOwnFields(metadata: Record<string, unknown>): string | null {
   return null;
 }
 
+/** Line and column (from 1) of a character offset. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `${before.length}:${before.at(-1)!.length + 1}`;
+}
+
+/** JSON.parse, with a syntax error reported as file:line:column and what is wrong there. */
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    // V8 says where as a character offset ("… in JSON at position 42"), or nothing at the end of the input.
+    const offset = Number(/at position (\d+)/.exec(message)?.[1] ?? text.length);
+    const what = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of the file');
+    throw new ClientsFileError(`${file}:${lineAndColumn(text, offset)}`, `not valid JSON: ${what}`);
+  }
+}
+
 /** Reads the file and checks its shape and Scanin's own rules. */
 export function readClientsFile(file: string): ClientMetadata[] {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ClientsFileError(file, `cannot read it as JSON (${(error as Error).message})`);
+    throw new ClientsFileError(file, `cannot read it (${(error as Error).message})`);
   }
+  const parsed = parseJson(file, text);
   if (!Array.isArray(parsed)) throw new ClientsFileError(file, 'must be a JSON array of client objects');
   const seen = new Set<string>();
   for (const [index, entry] of parsed.entries()) {
@@ -92,21 +112,52 @@ export function readClientsFile(file: string): ClientMetadata[] {
   return parsed as ClientMetadata[];
 }
 
+/** Edit distance between two field names, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function didYouMean(field: string, known: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(field.length / 4)) + 1;
+  for (const candidate of known) {
+    const d = distance(field, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best ? ` (did you mean "${best}"?)` : ' (oidc-provider and Scanin do not know it)';
+}
+
 /**
  * Runs oidc-provider's own metadata check on each client, so a bad redirect URI or grant type
- * stops the start with the client's name instead of failing at its first login.
+ * stops the start with the client's name instead of failing at its first login. `validate`
+ * returns the fields the engine kept: any other field is a typo the engine would drop in
+ * silence (a misspelt "first_party" would quietly make an app third-party), so it is refused.
  */
 export async function checkClientsWithEngine(
   file: string,
   clients: ClientMetadata[],
-  validate: (metadata: ClientMetadata) => Promise<void>,
+  validate: (metadata: ClientMetadata) => Promise<string[]>,
 ): Promise<void> {
+  const checked: { index: number; metadata: ClientMetadata; kept: Set<string> }[] = [];
   for (const [index, metadata] of clients.entries()) {
     try {
-      await validate(metadata);
+      checked.push({ index, metadata, kept: new Set(await validate(metadata)) });
     } catch (error) {
       const { error_description: description, message } = error as { error_description?: string; message: string };
       throw new ClientsFileError(file, `${describe(index, metadata)}: ${description ?? message}`);
     }
+  }
+  const known = new Set([...SCANIN_CLIENT_FIELDS, ...checked.flatMap(({ kept }) => [...kept])]);
+  for (const { index, metadata, kept } of checked) {
+    const unknown = Object.keys(metadata).find((field) => !kept.has(field) && !SCANIN_CLIENT_FIELDS.includes(field));
+    if (unknown) throw new ClientsFileError(file, `${describe(index, metadata)}: unknown field "${unknown}"${didYouMean(unknown, known)}`);
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import type { DatabaseConfig } from '../config/env.ts';
+import { ConfigError, type DatabaseConfig } from '../config/env.ts';
 import type { Logger } from '../log/logger.ts';
 
 export type Db = Knex;
@@ -22,12 +22,22 @@ const SQLITE_PRAGMAS = [
   'PRAGMA foreign_keys = ON',
 ];
 
-/** knex's own warnings (a dropped connection, a failed acquire) as log records, not console text. */
+/**
+ * knex's own warnings as log records, not console text. Its "Acquire connection error", with the
+ * driver's stack, is left out: the error itself reaches the caller, which says it once (at start,
+ * connectDatabase's one line).
+ */
 function knexLog(log: Logger | undefined): Knex.Config['log'] {
-  if (!log) return undefined;
-  const db = log.child({ component: 'database' });
+  const db = log?.child({ component: 'database' });
+  const warn = (message: unknown) => {
+    const text = String(message);
+    if (text.startsWith('Acquire connection error')) return;
+    if (db) db.warn(text);
+    else console.warn(text);
+  };
+  if (!db) return { warn };
   return {
-    warn: (message: unknown) => db.warn(String(message)),
+    warn,
     error: (message: unknown) => db.error(String(message)),
     deprecate: (method: unknown, alternative: unknown) => db.warn(`${String(method)} is deprecated: use ${String(alternative)}`),
     debug: (message: unknown) => db.debug(typeof message === 'string' ? message : { detail: message }, 'knex'),
@@ -57,4 +67,28 @@ export function openDatabase(config: DatabaseConfig, log?: Logger): Db {
       },
     },
   });
+}
+
+/** Where a database configuration points, for messages: the file, or the server and database (never the password). */
+export function describeDatabase(config: DatabaseConfig): string {
+  if (config.client === 'sqlite') return config.filename;
+  const url = new URL(config.connectionString);
+  return `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}@` : ''}${url.host}${url.pathname}`;
+}
+
+/**
+ * Opens the database and proves it answers, so a wrong role, host or path stops the caller with
+ * one line naming DATABASE_URL, what it points at and why, instead of a driver's stack trace.
+ */
+export async function connectDatabase(config: DatabaseConfig, log?: Logger): Promise<Db> {
+  let db: Db | undefined;
+  try {
+    db = openDatabase(config, log);
+    await db.raw('SELECT 1');
+    return db;
+  } catch (error) {
+    await db?.destroy();
+    const { message, code } = error as { message?: string; code?: string };
+    throw new ConfigError('DATABASE_URL', `cannot connect to ${describeDatabase(config)} (${message || code || String(error)})`);
+  }
 }

@@ -58,7 +58,7 @@ describe('scanin-device', () => {
     [['approve'], 'approve takes <url>, got 0 argument(s)'],
     [['list', 'extra'], 'list takes no arguments, got 1 argument(s)'],
     [['enroll', 'https://x.example/e/abc', '--alg', 'RS256'], '--alg must be ES256 or EdDSA, got "RS256"'],
-    [['deny', 'https://x.example/q/abc', '--number', '42'], "Unknown option '--number'"],
+    [['deny', 'https://x.example/q/abc', '--number', '42'], 'unknown option --number (an argument that starts with "-" goes last, after "--", as in: -- --number)'],
   ])('usage error %j exits 2: %s', async (argv, message) => {
     expect(await cli(argv)).toBe(2);
     expect(err.join('\n')).toContain(message);

@@ -3,12 +3,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openLoginPage } from '../helpers/login.ts';
 import { SCANIN_BIN as SCANIN, spawnScanin } from '../helpers/process.ts';
 import { generateDeviceKey } from '../../src/authenticator/keys.ts';
 import { ensureAccount } from '../../src/store/accounts.ts';
 import { insertDevice, listDevices } from '../../src/store/devices.ts';
-import { startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
+import { discover } from '../helpers/rp.ts';
+import { startTestScanin, testDir, testEnv, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
 
 const run = promisify(execFile);
 const DEVICE = join(import.meta.dirname, '../../src/authenticator/bin.js');
@@ -124,6 +126,83 @@ describe('the scanin command line', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(log.nonJson).toEqual([]);
+  });
+
+  it('serves with an empty clients.json, and warns that no application can sign in', async () => {
+    const serving = await spawnScanin(testEnv(testDir(), {}, []));
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited, serving.output()).toBe(0);
+    const warnings = serving.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: string; msg: string }).filter(({ level }) => level === 'warn');
+    expect(warnings.map(({ msg }) => msg)).toContainEqual(expect.stringMatching(/clients\.json registers no clients: no application can sign in until one is added$/));
+  });
+
+  it('stops serve at start on a misspelt field in clients.json, with "did you mean"', async () => {
+    const env = testEnv(testDir(), {}, [{ ...TEST_CLIENTS[0], first_party: undefined, frist_party: true }]);
+    const result = await cli(SCANIN, ['serve'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`scanin serve: ${env.CLIENTS_FILE}: client "test-public": unknown field "frist_party" (did you mean "first_party"?)`);
+  });
+
+  it('migrate says what it applied, then that there is nothing to apply', async () => {
+    const env = testEnv(testDir());
+    const first = await cli(SCANIN, ['migrate'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^applied \d+ migration\(s\): 001_initial(, \w+)*\n$/);
+    const again = await cli(SCANIN, ['migrate'], env);
+    expect(again.stdout).toBe('nothing to apply: the database is up to date\n');
+  });
+
+  it('invite without ISSUER links to the issuer the server last started with', async () => {
+    const { ISSUER: _unset, ...env } = scanin.env;
+    const result = await cli(SCANIN, ['invite', 'dave@example.com'], { ...env, PORT: '3000' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^${scanin.issuer}/e/`));
+    expect(result.stderr).not.toContain('warning');
+  });
+
+  it('invite without ISSUER on a database no server has started on warns that its link is a guess', async () => {
+    const { PORT: _port, HOST: _host, ...env } = testEnv(testDir());
+    const result = await cli(SCANIN, ['invite', 'erin@example.com'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^http:\/\/localhost:3000\/e\//);
+    expect(result.stderr).toBe('scanin invite: warning: Scanin has not started on this database yet, so the link assumes http://localhost:3000; set ISSUER to the URL Scanin is reached at\n');
+  });
+
+  it('scanin-device approve without an enrolled key fails before it reads the request, which stays unscanned', async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const keys = join(scanin.dir, 'nobody-keys.json');
+    const result = await cli(DEVICE, ['--keys', keys, 'approve', login.qrUrl], {});
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`scanin-device: no device enrolled at ${scanin.issuer} in ${keys}: enroll one first\n`);
+    const row = (await scanin.services.db('login_requests').where({ rid: login.rid }).first('status')) as { status: string };
+    expect(row.status).toBe('pending');
+  });
+
+  it('says which option it does not know, with balanced quotes', async () => {
+    const result = await scaninCli('invite', '--nme', 'x@example.com');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('scanin invite: unknown option --nme (an argument that starts with "-" goes last, after "--", as in: -- --nme)');
+    const device = await cli(DEVICE, ['approve', '--nmber', '12', 'http://x/q/y'], {});
+    expect(device.code).toBe(2);
+    expect(device.stderr).toContain('scanin-device: unknown option --nmber (an argument that starts with "-" goes last, after "--", as in: -- --nmber)');
+  });
+
+  it.each([
+    ['a PostgreSQL role that does not exist', () => {
+      const url = new URL(inject('postgresUrl'));
+      url.username = 'no_such_role';
+      return { url: url.href, says: `cannot connect to postgres://no_such_role@${url.host}${url.pathname} (role "no_such_role" does not exist)` };
+    }],
+    ['an SQLite file that cannot be written', () => ({ url: 'sqlite:/proc/scanin.db', says: 'cannot connect to /proc/scanin.db (SQLITE_CANTOPEN: unable to open database file)' })],
+  ])('names DATABASE_URL, where it points and why in one line for %s, from any command', async (_what, target) => {
+    const { url, says } = target();
+    for (const command of ['users', 'migrate', 'serve']) {
+      const result = await cli(SCANIN, [command], testEnv(testDir(), { DATABASE_URL: url }));
+      expect(result.code).toBe(1);
+      const lines = result.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
+      expect(lines).toEqual([`scanin ${command}: DATABASE_URL: ${says}`]);
+    }
   });
 
   it('stops with a message naming the variable when the configuration is wrong', async () => {

@@ -86,7 +86,11 @@ describe('clients.json', () => {
   }
 
   it.each([
-    ['not JSON', '{', 'cannot read it as JSON'],
+    ['a JSON syntax error, at its line and column', '[\n  { "client_id": "app",, }\n]', 'clients.json:2:24: not valid JSON: Expected double-quoted property name'],
+    ['JSON cut short, at its end', '[{ "client_id": "app"', 'clients.json:1:22: not valid JSON: '],
+    ['a misspelt first_party', [{ ...TEST_CLIENTS[0], first_party: undefined, frist_party: true }], 'client "test-public": unknown field "frist_party" (did you mean "first_party"?)'],
+    ['a misspelt standard field', [{ ...TEST_CLIENTS[0], client_nmae: 'App' }], 'client "test-public": unknown field "client_nmae" (did you mean "client_name"?)'],
+    ['a field nobody knows', [{ ...TEST_CLIENTS[0], colour: 'blue' }], 'client "test-public": unknown field "colour" (oidc-provider and Scanin do not know it)'],
     ['not an array', { client_id: 'x' }, 'must be a JSON array of client objects'],
     ['no redirect_uris', [{ client_id: 'app', token_endpoint_auth_method: 'none' }], 'client "app": field "redirect_uris"'],
     ['a non-boolean first_party', [{ ...TEST_CLIENTS[0], first_party: 'yes' }], 'client "test-public": field "first_party"'],

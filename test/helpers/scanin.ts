@@ -1,7 +1,6 @@
 // A real Scanin for tests: its own SQLite file (or PostgreSQL database), a loopback port, and a
 // clients.json naming the test relying parties.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.ts';
@@ -60,14 +59,4 @@ export async function startTestScanin(options: { dir?: string; env?: Record<stri
   return Object.assign(running, { dir, env: { ...env, ISSUER: running.issuer }, config });
 }
 
-/** A loopback port free right now, for a test whose ISSUER must name the port before start. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.ts';

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { findChromium } from '../helpers/chromium.ts';
-import { freePort, testPostgres, unreachable } from './postgres.ts';
+import { freePort } from '../helpers/ports.ts';
+import { testPostgres, unreachable } from './postgres.ts';
 
 describe('the test PostgreSQL', () => {
   it('uses the configured server when it answers', async () => {
