@@ -16,14 +16,15 @@ import { mountMetricsRoute } from '../ops/metricsRoute.ts';
 import type { Services } from '../services.ts';
 import { allowedMethods } from './allowedMethods.ts';
 import { mountAssets } from './assets.ts';
-import { errorHandler } from './errors.ts';
-import { underIssuerPath } from './issuerPath.ts';
+import { answerError, errorHandler, notFound } from './errors.ts';
+import { mountHomePage } from './homePage.ts';
 import { proxyHeaders } from './ip.ts';
+import { mountedBasePath, underIssuerPath } from './issuerPath.ts';
 import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz', '/metrics'];
+const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz', '/metrics', '/docs/'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -34,6 +35,7 @@ export function createApp(services: Services): Koa {
   mountMetricsRoute(ops, services);
 
   const pages = new Router();
+  mountHomePage(pages, services);
   mountAssets(pages);
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
@@ -44,6 +46,13 @@ export function createApp(services: Services): Koa {
   mountEnrollmentRoutes(deviceApi, services);
   mountVaultRoutes(deviceApi, services);
 
+  // A path the engine does not know gets the same 404 as Scanin's own paths, not its bare text.
+  services.provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    ctx.state.basePath = mountedBasePath(ctx.req);
+    await answerError(ctx, notFound(`${ctx.state.basePath}${ctx.path}`));
+  });
   const engine = services.provider.callback();
 
   // Devices authenticate by signature, never by cookie, so any origin may call the API. This

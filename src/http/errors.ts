@@ -11,14 +11,20 @@ function wantsJson(ctx: Context): boolean {
   return ctx.path.startsWith('/device/') || /\/(status|events)$/.test(ctx.path) || !ctx.accepts('html');
 }
 
+// One voice for every error page, Scanin's and the engine's: the heading says what happened to
+// "this" page, link or request, in the words a person uses; the page's text says what to do.
 const PAGE_TITLES: Record<number, string> = {
   400: 'This request is not valid',
-  404: 'Not found',
+  404: 'This page does not exist',
   405: 'This method is not allowed here',
-  409: 'Already used',
+  409: 'This has already been used',
   410: 'This link has expired',
   429: 'Too many attempts: please wait a moment',
 };
+
+export function errorTitle(status: number): string {
+  return PAGE_TITLES[status] ?? (status >= 500 ? 'This failed on our side' : 'This request is not valid');
+}
 
 type Described = { status: number; code: string; description: string; headers: Record<string, string>; details?: Record<string, unknown> };
 
@@ -41,22 +47,30 @@ function describe(error: OidcError): Described {
   return { status: 500, code: 'server_error', description: 'Something went wrong on our side.', headers: {} };
 }
 
+/** Answers `error` as JSON for APIs or as a page for people. */
+export async function answerError(ctx: Context, caught: unknown): Promise<void> {
+  const error = caught as OidcError;
+  const { status, code, description, headers, details } = describe(error);
+  if (status >= 500) ctx.state.log.error({ err: error }, 'request failed');
+  ctx.set(headers);
+  if (wantsJson(ctx)) {
+    ctx.status = status;
+    ctx.body = { error: code, error_description: description, ...details };
+    return;
+  }
+  await render(ctx, 'error', { title: errorTitle(status), message: description, code }, status);
+}
+
+/** The 404 of a path nothing answered. */
+export function notFound(path: string): ProtocolError {
+  return new ProtocolError(404, 'not_found', `${path} does not exist`);
+}
+
 export async function errorHandler(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
-    if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
-      throw new ProtocolError(404, 'not_found', `${ctx.path} does not exist`);
-    }
+    if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) throw notFound(ctx.path);
   } catch (caught) {
-    const error = caught as OidcError;
-    const { status, code, description, headers, details } = describe(error);
-    if (status >= 500) ctx.state.log.error({ err: error }, 'request failed');
-    ctx.set(headers);
-    if (wantsJson(ctx)) {
-      ctx.status = status;
-      ctx.body = { error: code, error_description: description, ...details };
-      return;
-    }
-    await render(ctx, 'error', { title: PAGE_TITLES[status] ?? 'Something went wrong', message: description, code }, status);
+    await answerError(ctx, caught);
   }
 }

@@ -1,5 +1,6 @@
 // oidc-provider's error page (a bad authorization request, an unknown client), in our layout.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errorTitle } from '../http/errors.ts';
 import { mountedBasePath } from '../http/issuerPath.ts';
 import { renderView } from '../http/render.ts';
 
@@ -7,7 +8,7 @@ export async function renderOidcError(ctx: KoaContextWithOIDC, out: { error: str
   ctx.type = 'html';
   ctx.body = await renderView('error', {
     base: mountedBasePath(ctx.req),
-    title: 'This sign-in cannot continue',
+    title: errorTitle(ctx.status),
     message: out.error_description ?? 'The request was not valid.',
     code: out.error,
   });

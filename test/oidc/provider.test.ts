@@ -47,7 +47,7 @@ describe('the OpenID provider', () => {
     const page = await new TestBrowser().fetch(`${scanin.issuer}/auth?client_id=nobody&response_type=code&scope=openid`);
     expect(page.status).toBe(400);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('This sign-in cannot continue');
+    expect(page.body).toContain('This request is not valid');
     expect(page.body).toContain('invalid_client');
   });
 

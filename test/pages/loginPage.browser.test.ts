@@ -232,6 +232,27 @@ describe('the QR login page in Chromium', () => {
     expect(login.problems).toEqual([]);
     await login.context.close();
   });
+
+  it('(g) once the sign-in has expired, shows no code, no instruction to scan and no link to it, only a way to start again', async () => {
+    const own = await server();
+    const login = await openLogin(own);
+    const { page } = login;
+    await expectStatus(page, WAITING_TEXT);
+    // The interaction is gone for this browser (its cookie lost, as after its expiry); the page
+    // finds out when its event stream drops and it reads the state again.
+    await login.context.clearCookies();
+    own.scanin.server.closeAllConnections();
+    // It reconnects 2 s after the drop; on a busy machine the rest may take a few more.
+    await expect.poll(() => statusText(page), { timeout: 15_000 }).toBe('This sign-in has expired.');
+    for (const hidden of ['#qr', '#instruction', '#qr-link-box', '#number-box']) {
+      expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
+    }
+    expect(await page.locator('#qr-link').getAttribute('href')).toBeNull();
+    expect(await page.getByText('Scan this code').isVisible()).toBe(false);
+    expect(await page.locator('#restart a').isVisible()).toBe(true);
+    await page.screenshot({ path: '/tmp/scanin-expired.png' });
+    await login.context.close();
+  });
 });
 
 describe('number matching in Chromium (NUMBER_MATCHING=true)', () => {

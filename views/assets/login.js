@@ -8,6 +8,8 @@
   var eventsUrl = root.getAttribute('data-events-url');
   var qrBox = document.getElementById('qr');
   var qrLink = document.getElementById('qr-link');
+  var qrLinkBox = document.getElementById('qr-link-box');
+  var instruction = document.getElementById('instruction');
   var statusText = document.getElementById('status');
   var numberBox = document.getElementById('number-box');
   var numberText = document.getElementById('number');
@@ -67,7 +69,9 @@
     },
     expired: function () {
       finish();
-      qrBox.classList.add('faded');
+      // Nothing left to scan: no code, no instruction to scan it, no link to a dead request.
+      [qrBox, qrLinkBox, instruction, numberBox].forEach(function (element) { element.classList.add('hidden'); });
+      qrLink.removeAttribute('href');
       say('This sign-in has expired.');
       restart.classList.remove('hidden');
     }
