@@ -1,6 +1,7 @@
 // The commands of `npx scanin`. Each opens what it needs from the same configuration the server
 // uses, so `invite` run beside a running server writes to the same database.
 import QRCode from 'qrcode';
+import type { RunningScanin } from '../server.ts';
 import { defaultIssuer, loadConfig, type Config } from '../config/env.ts';
 import { auditLine, listAudit, recordAudit } from '../audit/audit.ts';
 import { systemClock } from '../clock.ts';
@@ -65,14 +66,18 @@ export const commands: Record<string, Command> = {
     async run() {
       // Loaded here so the administrative commands do not load the OIDC engine.
       const { startScanin } = await import('../server.ts');
-      const scanin = await startScanin(loadConfig());
+      // The signal handlers come first: whoever waits for the "listening" line may stop it at
+      // once, and a signal during the start stops it cleanly as soon as it is up.
+      let scanin: RunningScanin | undefined;
+      let stopWhenStarted = false;
       const stop = () => {
+        if (!scanin) return void (stopWhenStarted = true);
         scanin.close().then(() => process.exit(0), () => process.exit(1));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      // Said only once a signal would stop it cleanly: whoever waits for this line may stop it at once.
-      console.log(`Scanin is listening on port ${scanin.port}; issuer ${scanin.issuer}`);
+      scanin = await startScanin(loadConfig());
+      if (stopWhenStarted) stop();
       // Keep running until a signal arrives.
       return new Promise<number>(() => {});
     },
