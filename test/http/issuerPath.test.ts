@@ -5,6 +5,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { completeLogin, enrolledPhone, inviteUrl, openEvents, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { freePort, RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -98,6 +99,16 @@ describe('an issuer with a path', () => {
     const tokens = await redeem(config, callback, login.auth);
     expect(tokens.claims()!.iss).toBe(scanin.issuer);
     expect(tokens.claims()!.email).toBe('alice@example.com');
+  });
+
+  it('the phone reads a QR URL written in another case, and refuses one with an empty query before asking anything', async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    await expect(phone.fetchLoginRequest(`${login.qrUrl}?`)).rejects.toThrow(/not a Scanin URL/);
+    await expect(phone.fetchLoginRequest(`${login.qrUrl}/`)).rejects.toThrow(/not a Scanin URL/);
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('pending');
+    const shouted = login.qrUrl.replace('http://127.0.0.1', 'HTTP://127.0.0.1');
+    expect((await phone.fetchLoginRequest(`  ${shouted}\n`)).rid).toBe(login.rid);
+    expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('scanned');
   });
 
   it('cancels a sign-in under the path: the app gets access_denied', async () => {
