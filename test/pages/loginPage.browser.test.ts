@@ -8,7 +8,7 @@ import { DeviceApiError, type Authenticator } from '../../src/authenticator/auth
 import { launchChromium } from '../helpers/chromium.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem, type Authorization } from '../helpers/rp.ts';
-import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { freePort, RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import type * as oidc from 'openid-client';
 
 const RP_ORIGIN = new URL(RP_REDIRECT).origin;
@@ -334,5 +334,47 @@ describe('QR refresh in Chromium (REQUEST_TTL=10)', () => {
     expect(tokens.claims()!.amr).toEqual(['pop']);
     expect(login.problems).toEqual([]);
     await login.context.close();
+  });
+});
+
+describe('the QR login page under an issuer with a path (ISSUER=http://127.0.0.1:PORT/sso)', () => {
+  let sso: Server;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    sso = await server({ PORT: String(port), ISSUER: `http://127.0.0.1:${port}/sso` });
+  });
+
+  it('(g) loads its script and style under the path, and an approval reaches the app', async () => {
+    const login = await openLogin(sso);
+    expect(login.interactionUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/sso/interaction/`));
+    expect(login.qrUrl).toBe(`${sso.scanin.issuer}/q/${login.rid}`);
+    // The stylesheet applied (the card is centred in a grid body), so it was found under the path.
+    expect(await login.page.evaluate(() => getComputedStyle(document.body).display)).toBe('grid');
+    await sso.phone.fetchLoginRequest(login.qrUrl);
+    await expectStatus(login.page, SCANNED_TEXT);
+    expect((await sso.phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
+    const params = await callbackParams(login);
+    expect(params.get('code')).toBeTruthy();
+    expect(login.navigations).toContain(`${login.interactionUrl}/complete`);
+    expect((await redeem(sso.config, await login.callback, login.auth)).claims()!.iss).toBe(sso.scanin.issuer);
+    expect(login.problems).toEqual([]);
+    await login.context.close();
+  });
+
+  it('(h) a denial reaches the app as access_denied; the page\'s Cancel does too, and the phone is told sign_in_ended', async () => {
+    const denied = await openLogin(sso);
+    expect((await sso.phone.answer(denied.qrUrl, 'deny')).status).toBe('denied');
+    expect((await callbackParams(denied)).get('error')).toBe('access_denied');
+    await denied.context.close();
+
+    const cancelled = await openLogin(sso);
+    await cancelled.page.locator('form.cancel button').click();
+    const params = await callbackParams(cancelled);
+    expect(params.get('error')).toBe('access_denied');
+    expect(params.get('error_description')).toBe('The person cancelled the sign-in.');
+    await expect(sso.phone.fetchLoginRequest(cancelled.qrUrl)).rejects.toMatchObject({ status: 410, error: 'sign_in_ended' });
+    expect(cancelled.problems).toEqual([]);
+    await cancelled.context.close();
   });
 });
