@@ -41,6 +41,7 @@ async function bundle(entry: string, define: Record<string, string> = {}): Promi
 async function buildFiles(): Promise<Map<string, AppFile>> {
   const files = new Map<string, AppFile>(Object.entries(STATIC).map(([name, type]) => [name, { body: readFileSync(join(VIEWS_DIR, 'app', name)), type }]));
   files.set('app.js', { body: await bundle('main.ts'), type: JS });
+  files.set('jsqr.js', { body: await bundle('jsqrScript.ts'), type: JS });
   // A new shell (code, page or style) means a new cache name, so the worker replaces the old one.
   const version = createHash('sha256');
   for (const name of ['app.js', 'index.html', 'app.css']) version.update(files.get(name)!.body);

@@ -1,9 +1,9 @@
 // Reading a QR code from the camera: getUserMedia (the back camera when there is one), decoded
-// by the browser's BarcodeDetector where it has one for QR codes, else by jsQR on canvas frames.
-import jsQRModule from 'jsqr';
+// by the browser's BarcodeDetector where it has one for QR codes, else by jsQR on canvas frames
+// (jsqr.js, loaded only then).
+import type jsQRModule from 'jsqr';
 
-// jsQR is CommonJS: its function is both module.exports and its `default`.
-const jsQR = jsQRModule.default;
+type JsQR = typeof jsQRModule.default;
 
 type Detector = { detect(source: CanvasImageSource): Promise<Array<{ rawValue: string }>> };
 type DetectorClass = { new (options: { formats: string[] }): Detector; getSupportedFormats(): Promise<string[]> };
@@ -16,6 +16,22 @@ async function nativeDetector(): Promise<Detector | null> {
   } catch {
     return null;
   }
+}
+
+let jsQRLoaded: Promise<JsQR> | undefined;
+
+function loadJsQR(): Promise<JsQR> {
+  jsQRLoaded ??= new Promise<JsQR>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = 'jsqr.js';
+    script.onload = () => resolve((globalThis as unknown as { scaninJsQR: JsQR }).scaninJsQR);
+    script.onerror = () => {
+      jsQRLoaded = undefined;
+      reject(new Error('The QR decoder could not be loaded. Paste the link instead.'));
+    };
+    document.head.append(script);
+  });
+  return jsQRLoaded;
 }
 
 export type Scanner = { stop(): void; decoder: 'BarcodeDetector' | 'jsQR' };
@@ -39,6 +55,10 @@ export async function startScanner(video: HTMLVideoElement, found: (text: string
   await video.play();
 
   const detector = await nativeDetector();
+  const jsQR = detector ? null : await loadJsQR().catch((error: unknown) => {
+    for (const track of stream.getTracks()) track.stop();
+    throw error;
+  });
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', { willReadFrequently: true })!;
   let stopped = false;
@@ -55,7 +75,7 @@ export async function startScanner(video: HTMLVideoElement, found: (text: string
     canvas.height = video.videoHeight;
     context.drawImage(video, 0, 0);
     const image = context.getImageData(0, 0, canvas.width, canvas.height);
-    return jsQR(image.data, image.width, image.height, { inversionAttempts: 'attemptBoth' })?.data ?? null;
+    return jsQR!(image.data, image.width, image.height, { inversionAttempts: 'attemptBoth' })?.data ?? null;
   }
 
   const tick = async () => {

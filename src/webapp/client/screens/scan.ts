@@ -22,12 +22,15 @@ export async function scanScreen(): Promise<void> {
     h('a', { class: 'button', href: '#/' }, 'Back to accounts'),
   );
   try {
-    current = await startScanner(video, (text) => {
+    const scanner = await startScanner(video, (text) => {
       current = null;
       go(openHash(text));
     });
+    // The user may have left this screen while the camera was starting: then it stops at once.
+    if (!video.isConnected) return scanner.stop();
+    current = scanner;
     status.textContent = 'Point the camera at the QR code.';
-    status.dataset.decoder = current.decoder;
+    status.dataset.decoder = scanner.decoder;
   } catch (error) {
     status.textContent = (error as Error).message;
   }
