@@ -338,6 +338,39 @@ describe('the web authenticator at /app/', () => {
     }
   });
 
+  it('on a browser without Ed25519 in WebCrypto, enrolls a P-256 key and its ES256 signatures (r‖s as WebCrypto makes them) sign in', async () => {
+    const p256Phone = await browser.newContext(PHONE);
+    try {
+      // This browser's WebCrypto, minus Ed25519: the app must fall back to P-256.
+      await p256Phone.addInitScript(() => {
+        const generateKey = crypto.subtle.generateKey.bind(crypto.subtle);
+        crypto.subtle.generateKey = ((algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]) => {
+          if ((typeof algorithm === 'string' ? algorithm : algorithm.name) === 'Ed25519') return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+          return generateKey(algorithm as EcKeyGenParams, extractable, usages);
+        }) as typeof crypto.subtle.generateKey;
+      });
+      const page = watch(await p256Phone.newPage());
+      const invite = await newInvite(scanin, 'frank@example.com');
+      await page.goto(`${scanin.issuer}/app/#/open/${encodeURIComponent(enrollmentUrl(scanin.issuer, invite.eid))}`);
+      await page.locator('#enroll').tap();
+      await page.locator('#result-title').waitFor();
+      const device = await scanin.services.db('devices').where({ account_id: invite.account_id }).first();
+      expect(device).toMatchObject({ alg: 'ES256', status: 'active' });
+
+      const login = await desktopLogin();
+      await page.goto(`${scanin.issuer}/app/#/open/${encodeURIComponent(login.qrUrl)}`);
+      await login.page.locator('#number-box:not(.hidden)').waitFor();
+      const shown = (await login.page.locator('#number').textContent())!;
+      await page.locator(`button.number[data-number="${shown}"]`).tap();
+      await page.locator('#result-title').waitFor();
+      expect(await page.locator('#result-title').textContent()).toBe('Approved');
+      expect((await redeem(config, await login.callback, login.auth)).claims()!.email).toBe('frank@example.com');
+      await login.close();
+    } finally {
+      await p256Phone.close();
+    }
+  });
+
   it('had no console errors and no CSP violations', () => {
     expect(problems).toEqual([]);
   });
