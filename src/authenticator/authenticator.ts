@@ -42,6 +42,8 @@ export type LoginRequest = {
   number_choices?: string[];
   /** Present when the sign-in names its account: only a key of that account may answer. */
   account_hint?: string;
+  /** Where the browser and this device are, as the server sees them (warn when not the same network). */
+  proximity?: { browser_ip: string; device_ip: string; same_network: boolean };
 };
 
 export type EnrollOptions = { deviceName?: string; alg?: DeviceAlg };
@@ -150,6 +152,12 @@ function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
     request.number_choices = choices;
   }
   if (json.account_hint !== undefined) request.account_hint = string(json, 'account_hint', 'request');
+  if (json.proximity !== undefined) {
+    const proximity = object(json.proximity, 'request.proximity');
+    const same = proximity.same_network;
+    if (typeof same !== 'boolean') throw new Error(`request.proximity.same_network: expected true or false, got ${JSON.stringify(same)}`);
+    request.proximity = { browser_ip: string(proximity, 'browser_ip', 'request.proximity'), device_ip: string(proximity, 'device_ip', 'request.proximity'), same_network: same };
+  }
   return request;
 }
 
@@ -234,15 +242,22 @@ export class Authenticator {
     if (atIssuer.length === 0) throw new Error(`no device enrolled at ${issuer} in ${this.keysFile}: enroll one first`);
   }
 
-  /** Scans a login QR code: who is asking, from which browser. The server marks it scanned. */
-  async fetchLoginRequest(urlText: string): Promise<LoginRequest> {
+  /**
+   * Scans a login QR code: who is asking, from which browser and network. The read is signed
+   * (by `deviceId`, or any device enrolled at the issuer): the server shows the browser's
+   * details only to an enrolled device, and marks the request scanned.
+   */
+  async fetchLoginRequest(urlText: string, deviceId?: string): Promise<LoginRequest> {
     const url = parseUrl(urlText, 'login');
-    return parseLoginRequest(await this.call('GET', this.requestPath(url.issuer, url.id)), url);
+    const devices = await loadDevices(this.keysFile);
+    // Any key at the issuer may sign the read: the answer, not the read, picks the account.
+    const reader = deviceId === undefined ? (devices.find((device) => device.issuer === url.issuer) ?? chooseDevice(devices, { issuer: url.issuer }, undefined, this.keysFile)) : chooseDevice(devices, { issuer: url.issuer }, deviceId, this.keysFile);
+    return parseLoginRequest(await this.deviceCall(reader, 'login', 'GET', this.requestPath(url.issuer, url.id)), url);
   }
 
   /** Scans a login QR code and answers it at once. */
   async answer(urlText: string, decision: Decision, options: AnswerOptions = {}): Promise<AnswerResult> {
-    return this.answerRequest(await this.fetchLoginRequest(urlText), decision, options);
+    return this.answerRequest(await this.fetchLoginRequest(urlText, options.deviceId), decision, options);
   }
 
   /** Answers a request already fetched, e.g. after showing it to the user. */
@@ -273,7 +288,7 @@ export class Authenticator {
   /** `GET /device/v1/vault`, decrypted with this device's vault key. */
   async readVault(issuer: string, deviceId?: string): Promise<VaultContents> {
     const device = await this.deviceFor(issuer, deviceId);
-    const answer = object(await this.deviceCall(device, 'GET', `${issuer}/device/v1/vault`), 'vault');
+    const answer = object(await this.deviceCall(device, 'vault', 'GET', `${issuer}/device/v1/vault`), 'vault');
     const version = number(answer, 'version', 'vault');
     if (answer.data === null) return { version, text: null, updated_at: null };
     if (!device.vault_key) throw new Error(`the vault of device ${device.device_id} was written, but this key store has no vault key for it`);
@@ -288,7 +303,7 @@ export class Authenticator {
     let device = await this.deviceFor(issuer, deviceId);
     if (!device.vault_key) device = await this.addVaultKey(device);
     const data = sealVault(device.vault_key!, device.device_id, text);
-    const answer = object(await this.deviceCall(device, 'PUT', `${issuer}/device/v1/vault`, { version: replaces, data }), 'vault answer');
+    const answer = object(await this.deviceCall(device, 'vault', 'PUT', `${issuer}/device/v1/vault`, { version: replaces, data }), 'vault answer');
     return { version: number(answer, 'version', 'vault answer') };
   }
 
@@ -301,10 +316,10 @@ export class Authenticator {
   }
 
   /** A device's own request, signed in its Authorization header over method, URL and body. */
-  private deviceCall(device: StoredDevice, method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
+  private deviceCall(device: StoredDevice, act: 'vault' | 'login', method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
     const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
     const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
-    const authorization = requestAuthorization(key, { issuer: device.issuer, act: 'vault', method, url, body: bytes, iat: this.nowSeconds() });
+    const authorization = requestAuthorization(key, { issuer: device.issuer, act, method, url, body: bytes, iat: this.nowSeconds() });
     return this.call(method, url, body === undefined ? undefined : bytes.toString('utf8'), authorization);
   }
 

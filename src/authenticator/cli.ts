@@ -121,6 +121,9 @@ function describeRequest(request: LoginRequest, nowMs: number): string[] {
     `Login request from ${request.client.name} (client_id ${request.client.client_id})`,
     `  browser: ${request.browser.user_agent}`,
     `  IP:      ${request.browser.ip}`,
+    ...(request.proximity && !request.proximity.same_network
+      ? [`  WARNING: this sign-in was started on another network (${request.proximity.browser_ip}) than this device's (${request.proximity.device_ip}). Approve only if you started it yourself.`]
+      : []),
     `  expires: ${new Date(request.expires_at * 1000).toISOString()} (${left > 0 ? `in ${left} s` : 'expired'})`,
   ];
 }

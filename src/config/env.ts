@@ -188,7 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     interactionTtl: integer(env, 'INTERACTION_TTL', 900, 20, 86400),
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    numberMatching: boolean(env, 'NUMBER_MATCHING', false),
+    numberMatching: boolean(env, 'NUMBER_MATCHING', true),
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     streamsPerIp: integer(env, 'STREAMS_PER_IP', 50, 1, 100_000),

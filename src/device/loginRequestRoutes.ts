@@ -1,4 +1,8 @@
 // GET and POST /device/v1/requests/:rid — a device reads a login request and answers it.
+// GET: the request exists and is open (404, 409, 410) → unsigned, the public view and nothing
+// changes; signed (Authorization: Scanin, act "login"), the whole view with the proximity
+// evidence, and the first signed GET marks it scanned. A passer-by who photographs the QR code
+// learns which app asks and until when, and cannot make the browser say "Scanned" (SECURITY.md).
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
 // (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
 // the expected account, when the sign-in named one (403) → decision and number (400) → one
@@ -7,13 +11,17 @@ import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
+import { approvedBy } from '../login/approvedBy.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
+import { proximity } from '../login/proximity.ts';
 import { accountHint } from '../protocol/accountHint.ts';
 import { alreadyAnswered, invalidRequest, notFound, wrongAccount, wrongNumber } from '../protocol/errors.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
 import { touchDevice } from '../store/devices.ts';
 import { answerLoginRequest, findLoginRequest, markScanned, type LoginRequest } from '../store/loginRequests.ts';
+import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
+import { authenticateDeviceRequest } from './authenticateDeviceRequest.ts';
 import { readAssertionBody } from './body.ts';
 import { verifyDeviceAssertion } from './verifyDeviceAssertion.ts';
 
@@ -25,17 +33,27 @@ async function loadOpenRequest(services: Services, rid: string): Promise<LoginRe
   return request;
 }
 
-function requestView(services: Services, request: LoginRequest, clientName: string) {
+/** What anyone holding the QR code may learn: which app asks, and until when. */
+function publicView(services: Services, request: LoginRequest, clientName: string) {
   return {
     rid: request.rid,
     act: 'login',
-    challenge: request.challenge,
     issuer: services.issuer,
     client: { client_id: request.client_id, name: clientName },
-    browser: { ip: request.browser_ip, user_agent: request.user_agent },
     expires_at: request.expires_at,
-    ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
+    // Before a signed read the device must know which of its keys may answer (§7, the choice rule).
     ...(request.expected_account_id ? { account_hint: accountHint(request.rid, request.expected_account_id) } : {}),
+  };
+}
+
+/** What an enrolled device reading with its signature gets: all it needs to answer. */
+function deviceView(services: Services, request: LoginRequest, clientName: string, deviceIp: string) {
+  return {
+    ...publicView(services, request, clientName),
+    challenge: request.challenge,
+    browser: { ip: request.browser_ip, user_agent: cleanText(request.user_agent, TEXT_LIMITS.userAgent) },
+    ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
+    proximity: proximity(request.browser_ip, deviceIp),
   };
 }
 
@@ -58,11 +76,17 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     await enforceRateLimit(services, 'request_read_ip', networkOf(clientIp(ctx)));
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const client = await provider.Client.find(request.client_id);
+    const clientName = cleanText(client?.clientName ?? request.client_id, TEXT_LIMITS.clientName);
+    if (!ctx.get('authorization')) {
+      ctx.body = publicView(services, request, clientName);
+      return;
+    }
+    await authenticateDeviceRequest(ctx, services, { act: 'login', path: ctx.path });
     // Only a real GET is a scan: a HEAD (a link checker, a prefetch) tells the browser nothing.
     if (ctx.method === 'GET' && (await markScanned(db, request.rid, clock()))) {
-      await bus.publish(interactionTopic(request.uid), { type: 'scanned', data: { number: request.match_number } });
+      await bus.publish(interactionTopic(request.uid), { type: 'scanned', data: {} });
     }
-    ctx.body = requestView(services, request, client?.clientName ?? request.client_id);
+    ctx.body = deviceView(services, request, clientName, clientIp(ctx));
   });
 
   router.post('/device/v1/requests/:rid', async (ctx) => {
@@ -108,7 +132,9 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     });
     await bus.publish(
       interactionTopic(request.uid),
-      status === 'approved' ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid) }, at: approvedAt } : { type: 'denied', data: {} },
+      status === 'approved'
+        ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid), account: await approvedBy(db, device.account_id) }, at: approvedAt }
+        : { type: 'denied', data: {} },
     );
     if (numberIsWrong) throw wrongNumber();
     ctx.body = { status };

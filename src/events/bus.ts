@@ -6,9 +6,12 @@
 
 /** What crosses instances: the answers to a login request. Small (NOTIFY payloads are < 8000 bytes). */
 export type LoginEvent =
-  | { type: 'scanned'; data: { number: string | null } }
-  /** `at`: when the approval was committed (ms since the epoch), for the latency metric; not sent to the browser. */
-  | { type: 'approved'; data: { complete_url: string }; at?: number }
+  | { type: 'scanned'; data: Record<string, never> }
+  /**
+   * `account`: who approved, "Name <email>", for the page to show before it moves on. `at`: when
+   * the approval was committed (ms since the epoch), for the latency metric; not sent to the browser.
+   */
+  | { type: 'approved'; data: { complete_url: string; account: string }; at?: number }
   | { type: 'denied'; data: Record<string, never> }
   /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
   | { type: 'replaced'; data: { stream: string } };

@@ -17,6 +17,7 @@ import type { OpenStream } from '../events/openStreams.ts';
 import type { Services } from '../services.ts';
 import type { LoginRequest } from '../store/loginRequests.ts';
 import type { BrowserContext } from './loginRequests.ts';
+import { approvedBy } from './approvedBy.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 
@@ -33,13 +34,13 @@ const RETRY_MS = 2_000;
 const DEADLINE_SLACK_MS = 50;
 const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect', 'replaced']);
 
-function stateEvent(request: LoginRequest, now: number, basePath: string): LoginEvent | null {
-  const state = browserState(request, now, basePath);
+async function stateEvent(services: Services, request: LoginRequest): Promise<LoginEvent | null> {
+  const state = browserState(request, services.clock(), services.basePath);
   switch (state.status) {
     case 'scanned':
-      return { type: 'scanned', data: { number: state.number } };
+      return { type: 'scanned', data: {} };
     case 'approved':
-      return { type: 'approved', data: { complete_url: state.complete_url } };
+      return { type: 'approved', data: { complete_url: state.complete_url, account: await approvedBy(services.db, request.account_id) } };
     case 'denied':
       return { type: 'denied', data: {} };
     default:
@@ -151,7 +152,7 @@ class BrowserEventStream implements OpenStream {
       this.shownRid = live.rid;
       this.send({ type: 'qr', data: await qrView(services.issuer, live) });
     }
-    const state = stateEvent(live, services.clock(), services.basePath);
+    const state = await stateEvent(services, live);
     if (state && `${state.type}${JSON.stringify(state.data)}` !== this.lastState) this.send(state);
     if (open && live.expires_at < this.interactionExpiresAt) this.rotateAtMs = live.expires_at * 1000 + DEADLINE_SLACK_MS;
   }

@@ -17,13 +17,15 @@ import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
 import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
+import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
+import { approvedBy } from './approvedBy.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 
 async function clientName(services: Services, interaction: Interaction): Promise<string> {
   const clientId = String(interaction.params.client_id);
   const client = await services.provider.Client.find(clientId);
-  return client?.clientName ?? clientId;
+  return cleanText(client?.clientName ?? clientId, TEXT_LIMITS.clientName);
 }
 
 async function showLogin(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
@@ -38,6 +40,8 @@ async function showLogin(ctx: Context, services: Services, interaction: Interact
     rid: request.rid,
     expiresAt: qr.expires_at,
     restartUrl: restartUrl(services.basePath, interaction),
+    // The number to pick, once a device has read this code: only ever in this page's HTML.
+    number: request.status === 'scanned' && request.expires_at > services.clock() ? request.match_number : null,
   });
 }
 
@@ -81,7 +85,9 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     requireLoginPrompt(interaction);
     const request = await liveLoginRequest(services, browserContext(ctx, interaction));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ...browserState(request, clock(), services.basePath), qr: await qrView(services.issuer, request) };
+    const state = browserState(request, clock(), services.basePath);
+    const account = state.status === 'approved' ? { account: await approvedBy(db, request.account_id) } : {};
+    ctx.body = { ...state, ...account, qr: await qrView(services.issuer, request) };
   });
 
   router.get('/interaction/:uid/complete', async (ctx) => {

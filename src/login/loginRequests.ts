@@ -19,9 +19,8 @@ export type BrowserContext = {
 };
 
 export type BrowserState =
-  | { status: 'pending' | 'denied' | 'expired'; number: null }
-  | { status: 'scanned'; number: string | null }
-  | { status: 'approved'; number: string | null; complete_url: string };
+  | { status: 'pending' | 'scanned' | 'denied' | 'expired' }
+  | { status: 'approved'; complete_url: string };
 
 /** `basePath`: the issuer's path, under which every route lives. */
 export function completeUrl(basePath: string, uid: string): string {
@@ -44,21 +43,23 @@ export function isReplaceable(request: LoginRequest, now: number): boolean {
   return (request.status === 'pending' || request.status === 'scanned') && request.expires_at <= now;
 }
 
-/** What the browser page should show for a request. Pure. */
+/**
+ * What the browser page should show for a request. Pure. Never the number to pick: that is
+ * only in the page's HTML (SECURITY.md, login relay).
+ */
 export function browserState(request: LoginRequest, now: number, basePath: string): BrowserState {
   switch (request.status) {
     case 'approved':
     case 'completed':
-      return { status: 'approved', number: request.match_number, complete_url: completeUrl(basePath, request.uid) };
+      return { status: 'approved', complete_url: completeUrl(basePath, request.uid) };
     case 'denied':
-      return { status: 'denied', number: null };
+      return { status: 'denied' };
     case 'closed':
-      return { status: 'expired', number: null };
+      return { status: 'expired' };
     case 'scanned':
-      if (request.expires_at > now) return { status: 'scanned', number: request.match_number };
-      return { status: 'expired', number: null };
+      return { status: request.expires_at > now ? 'scanned' : 'expired' };
     default:
-      return { status: request.expires_at > now ? 'pending' : 'expired', number: null };
+      return { status: request.expires_at > now ? 'pending' : 'expired' };
   }
 }
 
@@ -66,6 +67,13 @@ export function browserState(request: LoginRequest, now: number, basePath: strin
 async function expectedAccountId(services: Services, loginHint: string | undefined): Promise<string | null> {
   const email = loginHint === undefined ? null : normalizeEmail(loginHint);
   return (email && (await findAccountByEmail(services.db, email))?.id) || null;
+}
+
+/** NUMBER_MATCHING, unless the client opted out with `"number_matching": false`. */
+async function numberMatchingFor(services: Services, clientId: string): Promise<boolean> {
+  if (!services.config.numberMatching) return false;
+  const client = (await services.provider.Client.find(clientId)) as unknown as { number_matching?: boolean } | undefined;
+  return client?.number_matching !== false;
 }
 
 /** The interaction's live request: the newest one, or a fresh one if that expired unanswered. */
@@ -82,7 +90,7 @@ export async function liveLoginRequest(services: Services, browser: BrowserConte
     client_id: browser.clientId,
     browser_ip: browser.ip,
     user_agent: browser.userAgent.slice(0, 512),
-    ...(config.numberMatching ? newMatchNumbers() : { match_number: null, number_choices: null }),
+    ...((await numberMatchingFor(services, browser.clientId)) ? newMatchNumbers() : { match_number: null, number_choices: null }),
     status: 'pending',
     device_id: null,
     account_id: null,

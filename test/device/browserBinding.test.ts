@@ -15,8 +15,7 @@ import {
   useScaninWithPhone,
   waitingLogin,
   type Answer,
-  type WaitingLogin,
-} from '../helpers/device.ts';
+  type WaitingLogin, signedRead } from '../helpers/device.ts';
 import { openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
 import { RP_REDIRECT } from '../helpers/scanin.ts';
@@ -126,11 +125,16 @@ describe('/interaction/:uid/complete logs in only after an approval', () => {
   it('/status tells the waiting browser pending, scanned, then approved', async () => {
     const login = await waitingLogin(world.scanin, { scanned: false });
     const status = async () => (await login.browser.fetch(`${login.interactionUrl}/status`, { accept: 'application/json' })).body;
-    expect(JSON.parse(await status())).toMatchObject({ status: 'pending', number: null, qr: { rid: login.rid } });
+    expect(JSON.parse(await status())).toMatchObject({ status: 'pending', qr: { rid: login.rid } });
     expect((await call(world.scanin, 'GET', `/device/v1/requests/${login.rid}`)).status).toBe(200);
-    expect(JSON.parse(await status())).toMatchObject({ status: 'scanned', number: null });
+    // An unsigned read changes nothing: only an enrolled device's signed read is a scan.
+    expect(JSON.parse(await status())).toMatchObject({ status: 'pending' });
+    expect((await signedRead(world.scanin, login.rid)).status).toBe(200);
+    const scanned = JSON.parse(await status()) as Record<string, unknown>;
+    expect(scanned).toMatchObject({ status: 'scanned' });
+    expect(scanned).not.toHaveProperty('number');
     expect((await answerLogin(world.scanin, login.rid, loginAssertion(world.scanin, world.phone, login))).status).toBe(200);
-    expect(JSON.parse(await status())).toMatchObject({ status: 'approved', complete_url: `/interaction/${login.uid}/complete` });
+    expect(JSON.parse(await status())).toMatchObject({ status: 'approved', complete_url: `/interaction/${login.uid}/complete`, account: 'Test Person <alice@example.com>' });
     login.events.close();
   });
 });

@@ -15,18 +15,18 @@ import {
   loginPayload,
   requestPath,
   useScaninWithPhone,
-  waitingLogin,
-} from '../helpers/device.ts';
+  waitingLogin, signedRead } from '../helpers/device.ts';
+import { generateDeviceKey } from '../../src/authenticator/keys.ts';
 import { PUBLIC_CLIENT, RP_REDIRECT } from '../helpers/scanin.ts';
 
 const world = useScaninWithPhone();
 
 describe('GET /device/v1/requests/:rid — the world.phone reads who is asking', () => {
-  it('answers rid, act, challenge, issuer, client, browser and expires_at, and no number_choices without number matching', async () => {
+  it('a signed read answers rid, act, challenge, issuer, client, browser, proximity and expires_at, and no number_choices without number matching', async () => {
     const login = await waitingLogin(world.scanin, { scanned: false });
     const row = (await findLoginRequest(world.scanin.services.db, login.rid))!;
-    const answer = await call(world.scanin, 'GET', requestPath(login.rid));
-    expect(answer.status).toBe(200);
+    const answer = await signedRead(world.scanin, login.rid, world.phone);
+    expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({
       rid: login.rid,
       act: 'login',
@@ -34,19 +34,41 @@ describe('GET /device/v1/requests/:rid — the world.phone reads who is asking',
       issuer: world.scanin.issuer,
       client: { client_id: PUBLIC_CLIENT, name: 'Test App' },
       browser: { ip: '127.0.0.1', user_agent: login.browser.userAgent },
+      proximity: { browser_ip: '127.0.0.1', device_ip: '127.0.0.1', same_network: true },
       expires_at: row.expires_at,
     });
     login.events.close();
   });
 
-  it('marks the request scanned and tells the browser once, with number null', async () => {
+  it('an unsigned read (a passer-by with the QR code) gets only the app and the expiry, and changes nothing', async () => {
     const login = await waitingLogin(world.scanin, { scanned: false });
-    expect((await call(world.scanin, 'GET', requestPath(login.rid))).status).toBe(200);
-    expect(await login.events.next()).toEqual({ type: 'scanned', data: { number: null } });
+    const row = (await findLoginRequest(world.scanin.services.db, login.rid))!;
+    const answer = await call(world.scanin, 'GET', requestPath(login.rid));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ rid: login.rid, act: 'login', issuer: world.scanin.issuer, client: { client_id: PUBLIC_CLIENT, name: 'Test App' }, expires_at: row.expires_at });
+    expect((await findLoginRequest(world.scanin.services.db, login.rid))!.status).toBe('pending');
+    expect(login.published).toEqual([]);
+    login.events.close();
+  });
+
+  it('a read signed with a key other than the named device\'s is refused and changes nothing', async () => {
+    const login = await waitingLogin(world.scanin, { scanned: false });
+    const stranger = { ...world.phone, key: generateDeviceKey('ES256') };
+    stranger.key = { ...stranger.key, deviceId: world.phone.key.deviceId };
+    expectError(await signedRead(world.scanin, login.rid, stranger), 401, 'invalid_assertion');
+    expect((await findLoginRequest(world.scanin.services.db, login.rid))!.status).toBe('pending');
+    expect(login.published).toEqual([]);
+    login.events.close();
+  });
+
+  it('the first signed read marks the request scanned and tells the browser once, without the number', async () => {
+    const login = await waitingLogin(world.scanin, { scanned: false });
+    expect((await signedRead(world.scanin, login.rid, world.phone)).status).toBe(200);
+    expect(await login.events.next()).toEqual({ type: 'scanned', data: {} });
     expect((await findLoginRequest(world.scanin.services.db, login.rid))!.status).toBe('scanned');
 
-    expect((await call(world.scanin, 'GET', requestPath(login.rid))).status).toBe(200);
-    expect(login.published).toEqual([{ type: 'scanned', data: { number: null } }]);
+    expect((await signedRead(world.scanin, login.rid, world.phone)).status).toBe(200);
+    expect(login.published).toEqual([{ type: 'scanned', data: {} }]);
     login.events.close();
   });
 
@@ -72,7 +94,7 @@ describe('POST /device/v1/requests/:rid — approve and deny', () => {
     expect(row).toMatchObject({ status: 'approved', device_id: world.phone.id, account_id: world.phone.accountId });
     expect(row.answered_at).toBeGreaterThanOrEqual(before);
     expect((await findDevice(world.scanin.services.db, world.phone.id))!.last_used_at).toBeGreaterThanOrEqual(before);
-    expect(await login.events.next()).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } });
+    expect(await login.events.next()).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete`, account: expect.any(String) } });
   });
 
   it('approving a request the world.phone has not fetched (still pending) works too', async () => {
@@ -169,7 +191,7 @@ describe('POST /device/v1/requests/:rid — a request is answered once', () => {
     for (const loser of losers) expectError(loser, 409, 'already_answered');
 
     expect(await findLoginRequest(world.scanin.services.db, login.rid)).toMatchObject({ status: 'approved', device_id: world.phone.id, account_id: world.phone.accountId });
-    expect(login.published).toEqual([{ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } }]);
+    expect(login.published).toEqual([{ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete`, account: expect.any(String) } }]);
     expect((await login.events.next()).type).toBe('approved');
     login.events.close();
   });

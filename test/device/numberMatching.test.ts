@@ -12,9 +12,11 @@ import {
   loginAssertion,
   requestPath,
   useScaninWithPhone,
+  signedRead,
   waitingLogin,
   type WaitingLogin,
 } from '../helpers/device.ts';
+import { shownNumber } from '../helpers/login.ts';
 
 const world = useScaninWithPhone({ NUMBER_MATCHING: 'true' });
 
@@ -23,12 +25,12 @@ type Scanned = { login: WaitingLogin; choices: string[]; shown: string };
 /** The browser waits, the world.phone fetches the request: the choices it got, the number the browser shows. */
 async function scan(): Promise<Scanned> {
   const login = await waitingLogin(world.scanin, { scanned: false });
-  const fetched = await call(world.scanin, 'GET', requestPath(login.rid));
+  const fetched = await signedRead(world.scanin, login.rid, world.phone);
   expect(fetched.status, fetched.text).toBe(200);
   const event = await login.events.next();
-  expect(event.type).toBe('scanned');
+  expect(event).toEqual({ type: 'scanned', data: {} });
   login.published.length = 0;
-  return { login, choices: fetched.body.number_choices as string[], shown: event.data.number as string };
+  return { login, choices: fetched.body.number_choices as string[], shown: (await shownNumber(login))! };
 }
 
 function wrongChoice({ choices, shown }: Scanned): string {
@@ -44,7 +46,7 @@ describe('what the world.phone and the browser are shown', () => {
     login.events.close();
   });
 
-  it("the browser's scanned event carries the number, which is one of the world.phone's choices", async () => {
+  it("the sign-in page shows the number (never an event or /status), and it is one of the world.phone's choices", async () => {
     const { choices, shown, login } = await scan();
     expect(shown).toMatch(/^\d{2}$/);
     expect(choices).toContain(shown);

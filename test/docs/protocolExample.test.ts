@@ -160,6 +160,23 @@ describe('docs/protocol.md worked example: login with number matching', () => {
   const decoded = decodeAssertion(jws);
   const jwk = publicJwk('es256-public-jwk');
 
+  it('the read is signed as §15 says: the printed payload, bound to GET, the URL and an empty body, by the device key', () => {
+    const request = httpBlock('login-get-request');
+    const read = decodeAssertion(request.headers.authorization!.replace(/^Scanin /, ''));
+    expect(read.payload).toEqual(jsonBlock('login-read-payload'));
+    const { alg, kid } = checkDeviceHeader(read.header);
+    expect(kid).toBe(block('es256-device-id'));
+    verifySignature(alg, jwk, read.signingInput, read.signature);
+    const url = `${ISSUER}${request.startLine.split(' ')[1]!}`;
+    checkClaims(read.payload, {
+      issuer: ISSUER,
+      now: read.payload.iat as number,
+      act: 'login',
+      bindings: { htm: 'GET', htu: url, body_sha256: createHash('sha256').update('').digest('base64url') },
+    });
+    expect(getResponse.body!.proximity).toEqual({ browser_ip: '203.0.113.7', device_ip: '198.51.100.23', same_network: false });
+  });
+
   it('the JWS is the printed header and payload, base64url-encoded, and the printed signature', () => {
     const [header, payload, signature] = jws.split('.');
     expect(header).toBe(block('login-header-b64'));

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { p256 } from '@noble/curves/nist.js';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { signAssertion, deviceHeader, enrollmentHeader } from '../../src/authenticator/assertion.ts';
+import { signAssertion, deviceHeader, enrollmentHeader, requestAuthorization } from '../../src/authenticator/assertion.ts';
 import { generateDeviceKey, type DeviceKey } from '../../src/authenticator/keys.ts';
 import { systemClock, type Clock } from '../../src/clock.ts';
 import { interactionTopic, type LoginEvent } from '../../src/events/bus.ts';
@@ -67,7 +67,7 @@ export type Body =
  * closed afterwards, so that whatever the server leaves behind on it cannot touch later calls
  * (see "after an oversized chunked body…" in loginRequestChecks.test.ts).
  */
-export async function call(scanin: TestScanin, method: 'GET' | 'POST', path: string, body?: Body): Promise<Answer> {
+export async function call(scanin: TestScanin, method: 'GET' | 'POST' | 'HEAD', path: string, body?: Body, headers: Record<string, string> = {}): Promise<Answer> {
   let payload: string | Buffer | Readable | undefined;
   let contentType: string | undefined = 'application/json';
   if (body && 'json' in body) payload = JSON.stringify(body.json);
@@ -77,7 +77,7 @@ export async function call(scanin: TestScanin, method: 'GET' | 'POST', path: str
   try {
     const response = await request(`${scanin.issuer}${path}`, {
       method,
-      headers: { accept: 'application/json', ...(payload !== undefined && contentType ? { 'content-type': contentType } : {}) },
+      headers: { accept: 'application/json', ...headers, ...(payload !== undefined && contentType ? { 'content-type': contentType } : {}) },
       body: payload,
       ...(ownConnection ? { dispatcher: ownConnection } : {}),
     });
@@ -194,6 +194,25 @@ export async function enrollDevice(scanin: TestScanin, email: string, alg: Devic
   return { key, id: key.deviceId, accountId: invite.account_id };
 }
 
+// --- a device reading a login request ---
+
+const readers = new WeakMap<TestScanin, Promise<TestDevice>>();
+
+/** A device enrolled only to read login requests (reads are signed; any account's device may). */
+export function readerDevice(scanin: TestScanin): Promise<TestDevice> {
+  let reader = readers.get(scanin);
+  if (!reader) readers.set(scanin, (reader = enrollDevice(scanin, 'reader@example.com')));
+  return reader;
+}
+
+/** `GET /device/v1/requests/{rid}` signed with `Authorization: Scanin` by `device` (by default the reader). */
+export async function signedRead(scanin: TestScanin, rid: string, device?: TestDevice, method: 'GET' | 'HEAD' = 'GET', headers: Record<string, string> = {}): Promise<Answer> {
+  const signer = device ?? (await readerDevice(scanin));
+  const url = `${scanin.issuer}${requestPath(rid)}`;
+  const authorization = requestAuthorization(signer.key, { issuer: scanin.issuer, act: 'login', method, url, body: new Uint8Array(), iat: scanin.services.clock() });
+  return call(scanin, method, requestPath(rid), undefined, { ...headers, authorization });
+}
+
 // --- a browser waiting on a QR code ---
 
 export type WaitingLogin = OpenLogin & {
@@ -216,7 +235,7 @@ export async function waitingLogin(scanin: TestScanin, options: { scanned?: bool
   expect(events.status).toBe(200);
   const row = (await findLoginRequest(scanin.services.db, login.rid))!;
   if (options.scanned !== false) {
-    const scan = await call(scanin, 'GET', requestPath(login.rid));
+    const scan = await signedRead(scanin, login.rid);
     expect(scan.status, scan.text).toBe(200);
     expect((await events.next()).type).toBe('scanned');
   }
@@ -262,7 +281,7 @@ export async function expectStillApprovable(scanin: TestScanin, login: WaitingLo
   expect(answer.status, answer.text).toBe(200);
   expect(answer.body).toEqual({ status: 'approved' });
   const next: StreamEvent = await login.events.next();
-  expect(next).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } });
+  expect(next).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete`, account: expect.any(String) } });
   expect(login.published).toEqual([next]);
   login.events.close();
 }

@@ -48,3 +48,9 @@ export async function completeLogin(scanin: TestScanin, login: OpenLogin): Promi
   if (!leftTo) throw new Error(`the login did not return to the app: ${page.status} ${page.body.slice(0, 300)}`);
   return leftTo;
 }
+
+/** The number the sign-in page shows once its code is scanned: read from the page, as a person does. */
+export async function shownNumber(login: OpenLogin): Promise<string | null> {
+  const page = await login.browser.fetch(login.interactionUrl);
+  return /id="number">(\d{2})</.exec(page.body)?.[1] ?? null;
+}

@@ -35,6 +35,8 @@ export const TEST_DEFAULTS = {
   AUDIT_STDOUT: 'false',
   // Request lines from every test server would bury the test output; warnings still show.
   LOG_LEVEL: 'warn',
+  // On by default in Scanin; tests of number matching (and test/abuse) turn it on themselves.
+  NUMBER_MATCHING: 'false',
 };
 
 /** Environment for a Scanin on `dir`, registering `clients`; `overrides` win. */

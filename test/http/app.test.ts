@@ -5,6 +5,7 @@ import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { signedRead } from '../helpers/device.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 
 describe('the device API over HTTP', () => {
@@ -31,7 +32,7 @@ describe('the device API over HTTP', () => {
     await enrolledPhone(scanin, 'cache@example.com');
     const login = await openLoginPage(await discover(scanin.issuer), new TestBrowser());
     const response = await fetch(`${scanin.issuer}/device/v1/requests/${login.rid}`);
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(200); // the public view of an unsigned read
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect((await fetch(`${scanin.issuer}/device/v1/requests/unknown-rid-unknown-rid`)).headers.get('cache-control')).toBe('no-store');
   });
@@ -78,11 +79,12 @@ describe('the device API over HTTP', () => {
     }
   });
 
-  it('does not mark a request scanned on HEAD', async () => {
+  it('does not mark a request scanned on HEAD, signed or not', async () => {
     await enrolledPhone(scanin, 'head@example.com');
     const login = await openLoginPage(await discover(scanin.issuer), new TestBrowser());
     const head = await fetch(`${scanin.issuer}/device/v1/requests/${login.rid}`, { method: 'HEAD' });
     expect(head.status).toBe(200);
+    expect((await signedRead(scanin, login.rid, undefined, 'HEAD')).status).toBe(200);
     expect((await findLoginRequest(scanin.services.db, login.rid))!.status).toBe('pending');
   });
 });

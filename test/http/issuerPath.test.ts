@@ -91,7 +91,7 @@ describe('an issuer with a path', () => {
     expect(events.status).toBe(200);
     expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
     expect(await events.next()).toMatchObject({ type: 'scanned' });
-    expect(await events.next()).toEqual({ type: 'approved', data: { complete_url: `/sso/interaction/${login.uid}/complete` } });
+    expect(await events.next()).toEqual({ type: 'approved', data: { complete_url: `/sso/interaction/${login.uid}/complete`, account: expect.any(String) } });
     events.close();
 
     const callback = await completeLogin(scanin, login);

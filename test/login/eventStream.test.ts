@@ -40,6 +40,6 @@ describe('the event stream of a login that nobody answers', () => {
     const events = await openEvents(login);
     // An approval written straight to the database: no event on this instance's bus.
     expect(await answerLoginRequest(scanin.services.db, login.rid, { status: 'approved', device_id: 'elsewhere', account_id: 'someone' }, scanin.services.clock())).toBe(true);
-    expect(await events.next(15_000)).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } });
+    expect(await events.next(15_000)).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete`, account: expect.any(String) } });
   });
 });

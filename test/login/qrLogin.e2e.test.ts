@@ -36,10 +36,10 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
     expect(request.client).toEqual({ client_id: PUBLIC_CLIENT, name: 'Test App' });
     expect(request.browser.ip).toBe('127.0.0.1');
     expect(request.browser.user_agent).toBe(login.browser.userAgent);
-    expect(await events.next()).toEqual({ type: 'scanned', data: { number: null } });
+    expect(await events.next()).toEqual({ type: 'scanned', data: {} });
 
     expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');
-    expect(await events.next()).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete` } });
+    expect(await events.next()).toEqual({ type: 'approved', data: { complete_url: `/interaction/${login.uid}/complete`, account: expect.any(String) } });
     events.close();
 
     const callback = await completeLogin(scanin, login);

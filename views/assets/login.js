@@ -14,6 +14,11 @@
   var numberBox = document.getElementById('number-box');
   var numberText = document.getElementById('number');
   var restart = document.getElementById('restart');
+  var approvedBy = document.getElementById('approved-by');
+  var accountText = document.getElementById('account');
+  var pageUrl = statusUrl.replace(/\/status$/, '');
+  /** How long "Signed in as …" stays up, so a person signed in as someone else can cancel. */
+  var SHOW_ACCOUNT_MS = 2000;
   var shownRid = null;
   var source = null;
   var finished = false;
@@ -30,24 +35,40 @@
     say('Waiting for your phone…');
   }
 
+  // The number to pick is never in a JSON answer or an event (SECURITY.md, login relay): the
+  // page reads it from its own HTML, where the server renders it once the code is scanned.
+  function showNumber() {
+    fetch(pageUrl, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : ''; })
+      .then(function (html) {
+        var number = new DOMParser().parseFromString(html, 'text/html').getElementById('number');
+        var text = number ? number.textContent.trim() : '';
+        if (text && !finished) {
+          numberText.textContent = text;
+          numberBox.classList.remove('hidden');
+        }
+      })
+      .catch(function () { /* the person can still approve by reading the phone's choices again */ });
+  }
+
   function finish() {
     finished = true;
     if (source) source.close();
   }
 
   var handlers = {
-    scanned: function (data) {
+    scanned: function () {
       qrBox.classList.add('faded');
-      if (data.number) {
-        numberText.textContent = data.number;
-        numberBox.classList.remove('hidden');
-      }
       say('Scanned. Confirm on your phone.');
+      showNumber();
     },
     approved: function (data) {
       finish();
       say('Approved. Signing you in…');
-      window.location.assign(data.complete_url);
+      numberBox.classList.add('hidden');
+      accountText.textContent = data.account;
+      approvedBy.classList.remove('hidden');
+      setTimeout(function () { window.location.assign(data.complete_url); }, SHOW_ACCOUNT_MS);
     },
     denied: function () {
       finish();
@@ -79,8 +100,8 @@
 
   function applyStatus(state) {
     if (state.qr && state.qr.rid !== shownRid && (state.status === 'pending' || state.status === 'scanned')) showQr(state.qr);
-    if (state.status === 'scanned') handlers.scanned({ number: state.number });
-    else if (state.status === 'approved') handlers.approved({ complete_url: state.complete_url });
+    if (state.status === 'scanned') handlers.scanned({});
+    else if (state.status === 'approved') handlers.approved({ complete_url: state.complete_url, account: state.account });
     else if (state.status === 'denied') handlers.denied({});
   }
 

@@ -84,8 +84,9 @@ export async function enroll(enrollment: Enrollment, key: DeviceKeyPair, deviceN
   return { sub: json.sub as string, status: json.status as string };
 }
 
-export async function readLoginRequest(url: ScaninUrl): Promise<LoginRequest> {
-  const { json, serverTime } = await call('GET', `${url.issuer}/device/v1/requests/${encodeURIComponent(url.id)}`);
+/** A signed read (§7): only an enrolled device sees the browser's details, and only its read is a scan. */
+export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise<LoginRequest> {
+  const { json, serverTime } = await deviceCall(reader, 'login', 'GET', `/device/v1/requests/${encodeURIComponent(url.id)}`);
   const client = (json.client ?? {}) as Record<string, unknown>;
   const browser = (json.browser ?? {}) as Record<string, unknown>;
   expect(json.act === 'login' && json.rid === url.id, 'act and rid');
@@ -108,10 +109,10 @@ export async function answerLoginRequest(request: LoginRequest, account: Account
 }
 
 /** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */
-async function deviceCall(account: Account, method: 'GET' | 'PUT', path: string, body?: string): Promise<Answer> {
+async function deviceCall(account: Account, act: 'vault' | 'login', method: 'GET' | 'PUT', path: string, body?: string): Promise<Answer> {
   const url = `${account.issuer}${path}`;
   const assertion = await signAssertion(account, {
-    aud: account.issuer, iat: nowSeconds(), act: 'vault', htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
+    aud: account.issuer, iat: nowSeconds(), act, htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
   });
   return call(method, url, body, `Scanin ${assertion}`);
 }
@@ -119,13 +120,13 @@ async function deviceCall(account: Account, method: 'GET' | 'PUT', path: string,
 export type VaultState = { version: number; data: string | null };
 
 export async function readVault(account: Account): Promise<VaultState> {
-  const { json } = await deviceCall(account, 'GET', '/device/v1/vault');
+  const { json } = await deviceCall(account, 'vault', 'GET', '/device/v1/vault');
   expect(typeof json.version === 'number' && (json.data === null || isString(json.data)), 'vault fields');
   return { version: json.version as number, data: json.data as string | null };
 }
 
 /** Writes over `replaces`; a stale one throws ApiError 409 version_conflict (its body has `version`). */
 export async function writeVault(account: Account, replaces: number, data: string): Promise<number> {
-  const { json } = await deviceCall(account, 'PUT', '/device/v1/vault', JSON.stringify({ version: replaces, data }));
+  const { json } = await deviceCall(account, 'vault', 'PUT', '/device/v1/vault', JSON.stringify({ version: replaces, data }));
   return json.version as number;
 }

@@ -76,7 +76,7 @@ export async function approveScreen(url: ScaninUrl): Promise<void> {
   show(h('h1', {}, 'Reading the sign-in…'));
   let request: LoginRequest;
   try {
-    request = await readLoginRequest(url);
+    request = await readLoginRequest(url, candidates[0]!);
   } catch (error) {
     return resultScreen(describeError(error, 'login'), 'error');
   }
@@ -123,6 +123,9 @@ function showRequest(request: LoginRequest, account: Account): void {
       h('dt', {}, 'Time left'), left,
       h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),
       h('dt', {}, 'Account'), h('dd', { id: 'request-account' }, account.email)),
+    request.proximity && !request.proximity.same_network
+      ? h('p', { class: 'warning', id: 'other-network', role: 'alert' }, `This sign-in was started on another network (${request.proximity.browser_ip}) than this phone's (${request.proximity.device_ip}). Approve only if you started it yourself.`)
+      : null,
     h('p', { class: 'small muted' }, 'Approve only a sign-in you started yourself, on the computer in front of you.'),
     decide,
   );
