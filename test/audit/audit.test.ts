@@ -72,7 +72,7 @@ describe('the audit trail of a running Scanin', () => {
     expect(trips[0]!.detail).toMatchObject({ rule: 'auth_ip', subject: '198.51.100.99', limit: 2 });
   });
 
-  it('records an invite and a revocation made with the CLI, and prints the log with --user and --since', async () => {
+  it('records an invite and a revocation made with the CLI, and prints the log with --user and --since', { timeout: 90_000 }, async () => {
     const invited = await scaninCli(scanin, ['invite', 'cli-audit@example.com']);
     expect(invited.code, invited.stderr).toBe(0);
     const phone = await enrolledPhone(scanin, 'cli-audit@example.com', 'cli-audit.json');
@@ -93,7 +93,7 @@ describe('the audit trail of a running Scanin', () => {
     expect(bad.stderr).toContain('--since: expected an ISO date');
   });
 
-  it('writes one JSON line per event to stdout when AUDIT_STDOUT is on (the default)', async () => {
+  it('writes one JSON line per event to stdout when AUDIT_STDOUT is on (the default)', { timeout: 30_000 }, async () => {
     const invited = await scaninCli(scanin, ['invite', 'stdout-audit@example.com'], { AUDIT_STDOUT: 'true' });
     const line = invited.stdout.split('\n').find((text) => text.startsWith('{'))!;
     expect(JSON.parse(line)).toMatchObject({ type: 'audit', event: 'admin.invite', detail: { email: 'stdout-audit@example.com' } });

@@ -17,7 +17,7 @@ describe('configuration', () => {
     expect(config.trustProxy).toEqual({ kind: 'none' });
     expect(config.rateLimits.auth_ip).toEqual({ limit: 120, window: 60 });
     expect(config.streamsPerIp).toBe(50);
-    expect(config.numberMatching).toBe(false);
+    expect(config.numberMatching).toBe(true);
     expect(config.logLevel).toBe('info');
   });
 
