@@ -4,7 +4,7 @@
 // the grants those sessions handed out with every access token, refresh token and code of them.
 // Later answers are refused by accounts/access.ts. Callers record the action in the audit log.
 import type { Clock } from '../clock.ts';
-import { endAccountSessions, endDeviceSessions } from '../oidc/sessionOrigins.ts';
+import { endAccountSessions, endDeviceSessions } from '../oidc/sessions.ts';
 import type { Db } from '../store/db.ts';
 import { revokeDevice } from '../store/devices.ts';
 import { denyUncompletedApprovals } from '../store/loginRequests.ts';

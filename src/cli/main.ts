@@ -1,6 +1,6 @@
 // `npx scanin <command>`: run the server and administer accounts from the shell.
 import { parseArgs } from 'node:util';
-import { commands, type Command } from './commands.ts';
+import { commands, type Command, type CommandGroup } from './commands.ts';
 import { parseArgsMessage } from './parseArgsMessage.ts';
 
 const USAGE = `Usage: scanin <command> [options]
@@ -10,8 +10,6 @@ ${Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)} ${comm
 
 Run "scanin <command> --help" for a command's options. Configuration comes from environment
 variables (PORT, ISSUER, DATABASE_URL, CLIENTS_FILE, …): see the README.`;
-
-export class UsageError extends Error {}
 
 // A device_id is 43 base64url characters and may begin with "-": shaped like that, an argument
 // is a device_id, never an option (`scanin revoke -b_…`). `--` still works as usual.
@@ -25,22 +23,49 @@ function dashedIdsAsPositionals(args: string[]): string[] {
   return [...head.filter((arg) => !DASHED_DEVICE_ID.test(arg)), '--', ...ids, ...args.slice(end + 1)];
 }
 
-async function run(argv: string[]): Promise<number> {
+function groupUsage(name: string, group: CommandGroup): string {
+  return `Usage: scanin ${name} <${Object.keys(group.subcommands).join('|')}> …
+
+${Object.entries(group.subcommands).map(([verb, command]) => `  ${verb.padEnd(8)} ${command.summary}`).join('\n')}
+
+Run "scanin ${name} <verb> --help" for its arguments.`;
+}
+
+/** Finds the command `argv` names (a command, or a group and its verb), or says why not. */
+function lookUp(argv: string[]): { command: Command; label: string; rest: string[] } | { exit: number } {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
-    return name ? 0 : 2;
+    return { exit: name ? 0 : 2 };
   }
-  const command: Command | undefined = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     console.error(`scanin: unknown command "${name}"\n\n${USAGE}`);
-    return 2;
+    return { exit: 2 };
   }
+  if (!('subcommands' in entry)) return { command: entry, label: name, rest };
+  const [verb, ...args] = rest;
+  if (verb === '--help' || verb === '-h') {
+    console.log(groupUsage(name, entry));
+    return { exit: 0 };
+  }
+  const command = verb === undefined ? undefined : entry.subcommands[verb];
+  if (!command) {
+    console.error(`scanin ${name}: ${verb === undefined ? 'which one?' : `unknown verb "${verb}"`}\n\n${groupUsage(name, entry)}`);
+    return { exit: 2 };
+  }
+  return { command, label: `${name} ${verb}`, rest: args };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const found = lookUp(argv);
+  if ('exit' in found) return found.exit;
+  const { command, label, rest } = found;
   let parsed;
   try {
     parsed = parseArgs({ args: dashedIdsAsPositionals(rest), options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    console.error(`scanin ${name}: ${parseArgsMessage(error as NodeJS.ErrnoException)}\n\n${command.usage}`);
+    console.error(`scanin ${label}: ${parseArgsMessage(error as NodeJS.ErrnoException)}\n\n${command.usage}`);
     return 2;
   }
   if (parsed.values.help) {
@@ -48,13 +73,13 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length !== command.positionals) {
-    console.error(`scanin ${name}: expected ${command.positionals} argument(s)\n\n${command.usage}`);
+    console.error(`scanin ${label}: expected ${command.positionals} argument(s)\n\n${command.usage}`);
     return 2;
   }
   try {
     return await command.run(parsed.positionals, parsed.values);
   } catch (error) {
-    console.error(`scanin ${name}: ${(error as Error).message}`);
+    console.error(`scanin ${label}: ${(error as Error).message}`);
     return 1;
   }
 }

@@ -121,7 +121,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       checkRequestOpen((await findLoginRequest(db, request.rid))!, clock());
       throw alreadyAnswered('this login request');
     }
-    await touchDevice(db, device.id, now);
+    await touchDevice(db, device.id, now, clientIp(ctx));
     await recordAudit(services, {
       event: numberIsWrong ? 'login.wrong_number' : `login.${status}`,
       account_id: device.account_id,

@@ -11,7 +11,7 @@ export function accountFinder(db: Db) {
     return {
       accountId: account.id,
       async claims() {
-        return { sub: account.id, email: account.email, name: account.name };
+        return { sub: account.id, email: account.email, email_verified: account.email_verified, name: account.name, preferred_username: account.email };
       },
     };
   };

@@ -88,8 +88,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
       // amr reaches the ID token only when a scope carries it: every login here is proof of
       // possession of a device key, so `openid` does.
       openid: ['sub', 'amr'],
-      email: ['email'],
-      profile: ['name'],
+      email: ['email', 'email_verified'],
+      // Scanin has no user names: preferred_username is the email (it may change; `sub` never does).
+      profile: ['name', 'preferred_username'],
     },
     // Relying parties get email and name in the ID token itself, not only from userinfo.
     conformIdTokenClaims: false,

@@ -3,7 +3,20 @@ import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from './db.ts';
 
-export type Account = { id: string; email: string; name: string; created_at: number; disabled_at: number | null };
+export type Account = {
+  id: string;
+  email: string;
+  /** Set by an administrator (or a verification step), never by the person signing up. */
+  email_verified: boolean;
+  name: string;
+  created_at: number;
+  disabled_at: number | null;
+};
+
+type AccountRow = Omit<Account, 'email_verified'> & { email_verified: boolean | number };
+
+// SQLite gives booleans back as 0 and 1.
+const fromRow = (row: AccountRow | undefined): Account | undefined => row && { ...row, email_verified: Boolean(row.email_verified) };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -14,15 +27,39 @@ export function normalizeEmail(input: string): string | null {
 }
 
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
-  return db('accounts').where({ id }).first();
+  return fromRow(await db('accounts').where({ id }).first());
 }
 
 export async function findAccountByEmail(db: Db, email: string): Promise<Account | undefined> {
-  return db('accounts').where({ email }).first();
+  return fromRow(await db('accounts').where({ email }).first());
 }
 
 export async function listAccounts(db: Db): Promise<Account[]> {
-  return db('accounts').orderBy('email');
+  const rows = (await db('accounts').orderBy('email')) as AccountRow[];
+  return rows.map((row) => fromRow(row)!);
+}
+
+/** Creates an account; undefined when the email already belongs to one. */
+export async function createAccount(db: Db, clock: Clock, fields: { email: string; name: string; email_verified: boolean }): Promise<Account | undefined> {
+  const id = newId();
+  await db('accounts').insert({ id, ...fields, created_at: clock() }).onConflict('email').ignore();
+  const account = await findAccountByEmail(db, fields.email);
+  return account?.id === id ? account : undefined;
+}
+
+/** Changes what an account shows; an email change keeps the `sub`. False when the email is taken. */
+export async function updateAccount(db: Db, id: string, fields: Partial<Pick<Account, 'name' | 'email' | 'email_verified'>>): Promise<boolean> {
+  if (fields.email) {
+    const holder = await findAccountByEmail(db, fields.email);
+    if (holder && holder.id !== id) return false;
+  }
+  try {
+    return (await db('accounts').where({ id }).update(fields)) === 1;
+  } catch (error) {
+    // Another account took the email between the check and the update.
+    if (fields.email && (await findAccountByEmail(db, fields.email))?.id !== id) return false;
+    throw error;
+  }
 }
 
 /** Returns the account with this email, creating it (with `name`) when there is none. */

@@ -13,6 +13,8 @@ export type Device = {
   status: DeviceStatus;
   created_at: number;
   last_used_at: number | null;
+  /** The address the device last answered a login from. */
+  last_ip: string | null;
   revoked_at: number | null;
 };
 
@@ -32,12 +34,17 @@ export async function listDevices(db: Db, accountId: string): Promise<Device[]> 
   return rows.map(fromRow);
 }
 
-export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'revoked_at'>): Promise<void> {
+export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'last_ip' | 'revoked_at'>): Promise<void> {
   await db('devices').insert({ ...device, public_jwk: JSON.stringify(device.public_jwk) });
 }
 
-export async function touchDevice(db: Db, id: string, at: number): Promise<void> {
-  await db('devices').where({ id }).update({ last_used_at: at });
+export async function touchDevice(db: Db, id: string, at: number, ip: string): Promise<void> {
+  await db('devices').where({ id }).update({ last_used_at: at, last_ip: ip });
+}
+
+/** Renames a device of the account; false when it has no such device. */
+export async function renameDevice(db: Db, accountId: string, id: string, name: string): Promise<boolean> {
+  return (await db('devices').where({ id, account_id: accountId }).update({ name })) === 1;
 }
 
 /** Revokes a device for good; returns false when there is no such live device. */

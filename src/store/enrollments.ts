@@ -2,7 +2,7 @@
 import type { Db } from './db.ts';
 
 export type EnrollmentKind = 'signup' | 'invite' | 'add_device';
-export type EnrollmentStatus = 'pending' | 'enrolled';
+export type EnrollmentStatus = 'pending' | 'enrolled' | 'cancelled';
 
 export type Enrollment = {
   eid: string;
@@ -31,4 +31,25 @@ export async function markEnrolled(db: Db, eid: string, deviceId: string, now: n
     .andWhere('expires_at', '>', now)
     .update({ status: 'enrolled', device_id: deviceId, answered_at: now });
   return changed === 1;
+}
+
+/** The enrollments still usable (pending, unexpired), oldest first, with their account's email. */
+export async function listOpenEnrollments(db: Db, now: number, accountId?: string): Promise<Array<Enrollment & { email: string }>> {
+  const query = db('enrollments')
+    .join('accounts', 'accounts.id', 'enrollments.account_id')
+    .where('enrollments.status', 'pending')
+    .andWhere('enrollments.expires_at', '>', now)
+    .orderBy('enrollments.created_at')
+    .select('enrollments.*', 'accounts.email');
+  return accountId ? query.andWhere('enrollments.account_id', accountId) : query;
+}
+
+/** pending → cancelled for the account's open enrollments of `kind`; returns how many. */
+export async function cancelOpenEnrollments(db: Db, accountId: string, kind: EnrollmentKind, now: number): Promise<number> {
+  return db('enrollments').where({ account_id: accountId, kind, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'cancelled', answered_at: now });
+}
+
+/** pending → cancelled for one enrollment; false when it was not open. */
+export async function cancelEnrollment(db: Db, eid: string, now: number): Promise<boolean> {
+  return (await db('enrollments').where({ eid, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'cancelled', answered_at: now })) === 1;
 }

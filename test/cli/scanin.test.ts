@@ -44,8 +44,8 @@ describe('the scanin command line', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(new RegExp(`^${scanin.issuer}/e/[A-Za-z0-9_-]{22}$`));
     expect(lines.length).toBeGreaterThan(10); // the QR code drawn in the terminal
-    const users = await scaninCli('users');
-    expect(users.stdout, users.stderr).toMatch(/bob@example\.com\tBob Builder\tsub=\S+\tdevices=0/);
+    const users = await scaninCli('users', 'list');
+    expect(users.stdout, users.stderr).toMatch(/bob@example\.com\tBob Builder\tsub=\S+\tdevices=0\tactive/);
   });
 
   it('lets the reference authenticator enroll from that URL, lists the device, and revokes it', async () => {
@@ -54,13 +54,13 @@ describe('the scanin command line', () => {
     const enrolled = await cli(DEVICE, ['--keys', keys, 'enroll', url, '--name', 'Carol Phone'], {});
     expect(enrolled.code, enrolled.stderr).toBe(0);
 
-    const listed = await scaninCli('devices', 'carol@example.com');
+    const listed = await scaninCli('devices', 'list', 'carol@example.com');
     expect(listed.stdout, listed.stderr).toMatch(/\tCarol Phone\tES256\tactive\t/);
     const deviceId = listed.stdout.split('\t')[0]!;
 
     const revoked = await scaninCli('revoke', deviceId);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect((await scaninCli('devices', 'carol@example.com')).stdout).toMatch(/\trevoked\t/);
+    expect((await scaninCli('devices', 'list', 'carol@example.com')).stdout).toMatch(/\trevoked\t/);
     const again = await scaninCli('revoke', deviceId);
     expect(again.code, again.stderr).toBe(1);
     expect(again.stderr).toContain('no active device');
@@ -93,18 +93,20 @@ describe('the scanin command line', () => {
     const result = await scaninCli('invite', 'not-an-email');
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('"not-an-email" is not an email address');
-    expect((await scaninCli('users')).stdout).not.toContain('not-an-email');
+    expect((await scaninCli('users', 'list')).stdout).not.toContain('not-an-email');
   });
 
   it('explains each command with --help and rejects unknown commands and options', async () => {
-    for (const command of ['serve', 'migrate', 'invite', 'users', 'devices', 'revoke']) {
-      const help = await scaninCli(command, '--help');
+    for (const command of ['serve', 'migrate', 'invite', 'revoke', 'users', 'invites', 'devices', 'sessions', 'users list', 'invites cancel', 'sessions end']) {
+      const help = await scaninCli(...command.split(' '), '--help');
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toContain(`Usage: scanin ${command}`);
     }
     expect((await scaninCli('frobnicate')).code).toBe(2);
-    expect((await scaninCli('users', '--bogus')).code).toBe(2);
-    expect((await scaninCli('devices')).code).toBe(2);
+    expect((await scaninCli('users', 'list', '--bogus')).code).toBe(2);
+    expect((await scaninCli('users')).code).toBe(2);
+    expect((await scaninCli('users', 'frobnicate')).code).toBe(2);
+    expect((await scaninCli('devices', 'list')).code).toBe(2);
   }, 120_000); // one process per command, and each takes seconds to start on a loaded machine
 
   it('serves: migrates a new database, answers discovery, logs JSON lines with request ids, and stops cleanly on SIGTERM', async () => {
@@ -207,7 +209,7 @@ describe('the scanin command line', () => {
   });
 
   it('stops with a message naming the variable when the configuration is wrong', async () => {
-    const result = await cli(SCANIN, ['users'], { ...scanin.env, DATABASE_URL: 'mysql://nope' });
+    const result = await cli(SCANIN, ['users', 'list'], { ...scanin.env, DATABASE_URL: 'mysql://nope' });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('DATABASE_URL: expected sqlite:<file> or postgres://');
   });

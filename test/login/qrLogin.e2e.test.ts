@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
   it('serves userinfo for the access token', async () => {
     const response = await fetch(`${scanin.issuer}/me`, { headers: { authorization: `Bearer ${(await loginOnce()).tokens.access_token}` } });
-    expect(await response.json()).toEqual({ sub, email: 'alice@example.com', name: 'Test Person' });
+    expect(await response.json()).toEqual({ sub, email: 'alice@example.com', email_verified: false, name: 'Test Person', preferred_username: 'alice@example.com' });
   });
 
   async function restart() {

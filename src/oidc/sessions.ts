@@ -24,8 +24,7 @@ export async function recordSessionOrigin(db: Db, sessionId: string, payload: Ad
   const deviceId = fresh ?? (payload.uid ? await sessionDevice(db, payload.uid) : undefined);
   if (!deviceId) return;
   await db('oidc_payloads').where({ model: 'Session', id: sessionId }).update({ device_id: deviceId });
-  const authorizations = (payload.authorizations ?? {}) as Record<string, { grantId?: string }>;
-  const grantIds = Object.values(authorizations).flatMap((authorization) => (authorization.grantId ? [authorization.grantId] : []));
+  const grantIds = grantIdsOf(payload);
   if (grantIds.length) {
     await db('oidc_payloads').where('model', 'Grant').whereIn('id', grantIds).whereNull('device_id').update({ device_id: deviceId });
   }
@@ -58,4 +57,69 @@ export function endDeviceSessions(db: Db, deviceId: string): Promise<number> {
 /** Ends every session of an account and revokes all its grants, tokens and codes. */
 export function endAccountSessions(db: Db, accountId: string): Promise<number> {
   return deleteWithGrants(db, { account_id: accountId });
+}
+
+export type SessionSummary = {
+  /** The session's stable id (the engine renews the cookie's id, never this). */
+  uid: string;
+  device_id: string | null;
+  login_at: number | null;
+  expires_at: number | null;
+  /** The clients this session signed in to. */
+  clients: string[];
+};
+
+type SessionRow = { id: string; uid: string; payload: string; device_id: string | null; expires_at: number | null };
+
+function sessionRows(db: Db, accountId: string, now: number) {
+  return db('oidc_payloads')
+    .where({ model: 'Session', account_id: accountId })
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now));
+}
+
+function grantIdsOf(payload: AdapterPayload): string[] {
+  const authorizations = (payload.authorizations ?? {}) as Record<string, { grantId?: string }>;
+  return Object.values(authorizations).flatMap((authorization) => (authorization.grantId ? [authorization.grantId] : []));
+}
+
+/** The account's live browser sessions, newest sign-in first. */
+export async function listAccountSessions(db: Db, accountId: string, now: number): Promise<SessionSummary[]> {
+  const rows = (await sessionRows(db, accountId, now).select('id', 'uid', 'payload', 'device_id', 'expires_at')) as SessionRow[];
+  const sessions = rows.map((row) => {
+    const payload = JSON.parse(row.payload) as AdapterPayload & { loginTs?: number };
+    return {
+      uid: row.uid,
+      device_id: row.device_id,
+      login_at: payload.loginTs ?? null,
+      expires_at: row.expires_at,
+      clients: Object.keys((payload.authorizations ?? {}) as object),
+    };
+  });
+  return sessions.sort((a, b) => (b.login_at ?? 0) - (a.login_at ?? 0));
+}
+
+/** The account a session belongs to, if it exists. */
+export async function sessionAccount(db: Db, uid: string): Promise<string | undefined> {
+  const row = (await db('oidc_payloads').where({ model: 'Session', uid }).first('account_id')) as { account_id: string | null } | undefined;
+  return row?.account_id ?? undefined;
+}
+
+/**
+ * Signs one session out: the session and the grants it handed out (with their tokens) end.
+ * `accountId` limits it to that account's sessions. False when there is no such session.
+ */
+export async function endSession(db: Db, uid: string, accountId?: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const rows = (await trx('oidc_payloads')
+      .where({ model: 'Session', uid, ...(accountId ? { account_id: accountId } : {}) })
+      .select('payload')) as Array<{ payload: string }>;
+    if (!rows.length) return false;
+    const grantIds = rows.flatMap((row) => grantIdsOf(JSON.parse(row.payload) as AdapterPayload));
+    if (grantIds.length) {
+      await trx('oidc_payloads').whereIn('grant_id', grantIds).delete();
+      await trx('oidc_payloads').where('model', 'Grant').whereIn('id', grantIds).delete();
+    }
+    await trx('oidc_payloads').where({ model: 'Session', uid }).delete();
+    return true;
+  });
 }
