@@ -24,10 +24,10 @@ earlier open ones. --name on an existing account renames it (and says so).`,
       await auditAdmin(db, config, { event: 'admin.invite', account_id: account.id, detail: { eid: enrollment.eid, email: account.email, cancelled: result.cancelled, renamed: result.renamedFrom !== undefined } });
       return { result, url: enrollmentUrl(await inviteIssuer(db, config), result.enrollment.eid) };
     });
-    // Said on stderr, so the last line of stdout stays the URL for scripts.
-    if (result.created) console.error(`created ${result.account.email} (sub=${result.account.id})`);
-    if (result.renamedFrom !== undefined) console.error(`renamed ${result.account.email}: "${result.renamedFrom}" → "${result.account.name}"`);
-    if (result.cancelled) console.error(`cancelled ${result.cancelled} earlier invite(s) of ${result.account.email}`);
+    // Said before the QR code, so the last line stays the URL for scripts.
+    if (result.created) console.log(`created ${result.account.email} (sub=${result.account.id})`);
+    if (result.renamedFrom !== undefined) console.log(`renamed ${result.account.email}: "${result.renamedFrom}" → "${result.account.name}"`);
+    if (result.cancelled) console.log(`cancelled ${result.cancelled} earlier invite(s) of ${result.account.email}`);
     console.log(await QRCode.toString(url, { type: 'terminal', small: true }));
     console.log(url);
     return 0;

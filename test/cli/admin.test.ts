@@ -75,8 +75,8 @@ describe('scanin administration', () => {
     const first = await cli('invite', 'kim@example.com', '--name', 'Kim');
     const second = await cli('invites', 'create', 'kim@example.com', '--name', 'Kim Kaur');
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toContain('renamed kim@example.com: "Kim" → "Kim Kaur"');
-    expect(second.stderr).toContain('cancelled 1 earlier invite(s)');
+    expect(second.stdout).toContain('renamed kim@example.com: "Kim" → "Kim Kaur"');
+    expect(second.stdout).toContain('cancelled 1 earlier invite(s)');
 
     type Invite = { eid: string; email: string; kind: string };
     const open = (await json<Invite[]>('invites', 'list')).filter((invite) => invite.email === 'kim@example.com');
