@@ -108,7 +108,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     if (!device || refusal) {
       return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that approved this sign-in can no longer sign in.' });
     }
-    // `device_id` rides along to the session the engine stores (see oidc/sessions.ts).
+    // `device_id` rides along to the session the engine stores (see oidc/sessionOrigin.ts).
     await finishInteraction(ctx, services, {
       login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: device.id },
     });

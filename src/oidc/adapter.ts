@@ -1,14 +1,14 @@
 // oidc-provider's storage: every model (Session, Grant, AuthorizationCode, AccessToken,
 // Interaction, …) in one table keyed by (model, id), with the lookups the engine needs and an
 // expiry that `find` honours even before the sweeper has removed the row. Each row also names
-// its account and, for sessions and grants, the device that opened it (see sessions.ts).
+// its account and, for sessions and grants, the device that opened it (see sessionOrigin.ts).
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/db.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
-import { recordSessionOrigin } from './sessions.ts';
+import { recordSessionOrigin } from './sessionOrigin.ts';
 
-/** What an upsert replaces: everything but `device_id`, which only sessions.ts sets. */
+/** What an upsert replaces: everything but `device_id`, which only sessionOrigin.ts sets. */
 const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator, DeviceApiError } from '../../src/authenticator/authenticator.ts';
-import { disableAccount, enableAccount } from '../../src/accounts/cutOff.ts';
+import { disableAccount, enableAccount, revokeDeviceEverywhere } from '../../src/accounts/cutOff.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone, inviteUrl, openLoginPage } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
@@ -121,6 +121,20 @@ describe('revocation cuts off what a device opened', () => {
     await revokeWithCli((await phone.list())[0]!.device_id);
     const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
     expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
+    expect(await signedIn(login.browser)).toBe(false);
+  });
+
+  it('a revocation between the approval and the session it creates leaves no session, and no code reaches the app', async () => {
+    const phone = await enrolledPhone(scanin, 'ines@example.com', 'ines.json');
+    const login = await openLoginPage(config);
+    await phone.answer(login.qrUrl, 'approve');
+    // /complete accepts the approval and hands the browser back to the engine, which stores the session.
+    const completed = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(completed.status).toBe(303);
+    await revokeDeviceEverywhere(scanin.services.db, scanin.services.clock, (await phone.list())[0]!.device_id);
+    const { leftTo, page } = await login.browser.follow(completed.location!, scanin.issuer);
+    expect(leftTo).toBeUndefined();
+    expect({ status: page.status, body: page.body }).toEqual({ status: 400, body: 'access_denied' });
     expect(await signedIn(login.browser)).toBe(false);
   });
 });

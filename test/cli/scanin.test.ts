@@ -200,8 +200,8 @@ describe('the scanin command line', () => {
     ['an SQLite file that cannot be written', () => ({ url: 'sqlite:/proc/scanin.db', says: 'cannot connect to /proc/scanin.db (SQLITE_CANTOPEN: unable to open database file)' })],
   ])('names DATABASE_URL, where it points and why in one line for %s, from any command', async (_what, target) => {
     const { url, says } = target();
-    for (const command of ['users', 'migrate', 'serve']) {
-      const result = await cli(SCANIN, [command], testEnv(testDir(), { DATABASE_URL: url }));
+    for (const command of ['users list', 'migrate', 'serve']) {
+      const result = await cli(SCANIN, command.split(' '), testEnv(testDir(), { DATABASE_URL: url }));
       expect(result.code).toBe(1);
       const lines = result.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
       expect(lines).toEqual([`scanin ${command}: DATABASE_URL: ${says}`]);

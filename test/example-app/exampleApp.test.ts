@@ -72,6 +72,6 @@ describe('the example app of the walk-through', () => {
     const shownJson = (id: string) => JSON.parse(new RegExp(`<pre id="${id}">([^<]*)</pre>`).exec(shown.body)![1]!.replace(/&#34;/g, '"')) as Record<string, unknown>;
     const claims = shownJson('id-token-claims');
     expect(claims).toMatchObject({ iss: scanin.issuer, aud: 'example-app', amr: ['pop'], email: 'you@example.com' });
-    expect(shownJson('userinfo')).toEqual({ sub: claims.sub, email: 'you@example.com', name: 'Test Person' });
+    expect(shownJson('userinfo')).toEqual({ sub: claims.sub, email: 'you@example.com', email_verified: false, name: 'Test Person', preferred_username: 'you@example.com' });
   });
 });
