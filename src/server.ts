@@ -108,6 +108,11 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       sweep(services).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    if (issuer.startsWith('https:') && config.trustProxy.kind === 'none') {
+      // Scanin speaks plain HTTP; it marks cookies Secure only when a trusted proxy says the
+      // browser used https. Without TRUST_PROXY the session cookies would travel unmarked.
+      log.warn({ issuer }, 'ISSUER is https but TRUST_PROXY is off: cookies will be sent without Secure. Set TRUST_PROXY to the TLS-terminating proxy in front of Scanin.');
+    }
     log.info({ port, issuer }, 'Scanin is listening');
     return {
       issuer,

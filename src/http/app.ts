@@ -61,7 +61,7 @@ export function createApp(services: Services): Koa {
 
   app.use(proxyHeaders(services.config.trustProxy));
   app.use(requestLog(services.log));
-  app.use(securityHeaders);
+  app.use(securityHeaders(services.issuer));
   app.use(errorHandler);
   app.use(underIssuerPath(services.basePath));
   app.use(ops.routes());

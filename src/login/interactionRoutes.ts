@@ -17,6 +17,7 @@ import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
 import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
+import { originOf } from '../http/csp.ts';
 import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
 import { approvedBy } from './approvedBy.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
@@ -42,7 +43,13 @@ async function showLogin(ctx: Context, services: Services, interaction: Interact
     restartUrl: restartUrl(services.basePath, interaction),
     // The number to pick, once a device has read this code: only ever in this page's HTML.
     number: request.status === 'scanned' && request.expires_at > services.clock() ? request.match_number : null,
-  });
+  }, 200, appOrigins(interaction));
+}
+
+/** Where this page's forms may end up: the engine redirects a finished sign-in to the app. */
+function appOrigins(interaction: Interaction): string[] {
+  const origin = originOf(interaction.params.redirect_uri);
+  return origin ? [origin] : [];
 }
 
 function requestedItems(interaction: Interaction): string[] {
@@ -58,9 +65,9 @@ async function showConsent(ctx: Context, services: Services, interaction: Intera
   await render(ctx, 'consent', {
     uid: interaction.uid,
     clientName: await clientName(services, interaction),
-    accountEmail: account?.email ?? 'unknown',
+    accountEmail: account ? cleanText(account.email, TEXT_LIMITS.email) : 'unknown',
     requested: requestedItems(interaction),
-  });
+  }, 200, appOrigins(interaction));
 }
 
 export function mountInteractionRoutes(router: Router, services: Services): void {

@@ -4,6 +4,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { mountedBasePath } from '../http/issuerPath.ts';
+import { contentSecurityPolicy, originOf } from '../http/csp.ts';
 import { renderView } from '../http/render.ts';
 
 type Session = Awaited<ReturnType<Provider['Session']['get']>>;
@@ -83,5 +84,7 @@ export function frontchannelLogout(provider: Provider, issuer: string) {
     ctx.status = 200;
     ctx.type = 'html';
     ctx.body = await renderView('logout-frames', { base: mountedBasePath(ctx.req), frames: signedOut, next: next_ });
+    // The base policy frames nothing: this page frames each app's front-channel logout URL.
+    ctx.set('Content-Security-Policy', contentSecurityPolicy({ frameSrc: signedOut.map((frame) => originOf(frame.url)).filter((origin) => origin !== null) }));
   };
 }

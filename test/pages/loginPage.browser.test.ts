@@ -197,11 +197,12 @@ describe('the QR login page in Chromium', () => {
     await login.context.close();
   });
 
-  it("(e) sends frame-ancestors 'none' and X-Frame-Options DENY, has no inline script, and cannot be framed", async () => {
+  it("(e) sends a strict CSP with frame-ancestors 'none' and X-Frame-Options DENY, has no inline script, and cannot be framed", async () => {
     const login = await openLogin(main);
     const { page } = login;
     const headers = login.response.headers();
-    expect(headers['content-security-policy']).toBe("frame-ancestors 'none'");
+    expect(headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'; .*frame-ancestors 'none'; form-action 'self' /);
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(headers['x-frame-options']).toBe('DENY');
     expect(headers['cache-control']).toBe('no-store');
 
