@@ -3,8 +3,6 @@ import QRCode from 'qrcode';
 import { systemClock } from '../clock.ts';
 import { invite } from '../enrollment/invites.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
-import { checkEmail } from '../text/checkEmail.ts';
-import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
 import { cancelEnrollment, findEnrollment, listOpenEnrollments } from '../store/enrollments.ts';
 import { auditAdmin, formatTime, inviteIssuer, JSON_OPTION, printList, withDatabase, type Command, type CommandGroup } from './shared.ts';
 
@@ -20,11 +18,8 @@ earlier open ones. --name on an existing account renames it (and says so).`,
   positionals: 1,
   options: { name: { type: 'string' } },
   async run([email], values) {
-    // Look-alike addresses and invisible characters are refused; the name is stored as people read it.
-    const checked = checkEmail(email!);
-    const name = typeof values.name === 'string' ? cleanText(values.name, TEXT_LIMITS.name) : undefined;
     const { result, url } = await withDatabase(async (db, config) => {
-      const result = await invite(db, systemClock, { email: checked, ...(name ? { name } : {}), ttl: config.inviteTtl });
+      const result = await invite(db, systemClock, { email: email!, ...(typeof values.name === 'string' ? { name: values.name } : {}), ttl: config.inviteTtl });
       const { account, enrollment } = result;
       await auditAdmin(db, config, { event: 'admin.invite', account_id: account.id, detail: { eid: enrollment.eid, email: account.email, cancelled: result.cancelled, renamed: result.renamedFrom !== undefined } });
       return { result, url: enrollmentUrl(await inviteIssuer(db, config), result.enrollment.eid) };

@@ -1,12 +1,8 @@
 // The one cleaner for text people read, and the one check of an email address given for an
 // account: what comes out displays as what it is.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkEmail } from '../../src/text/checkEmail.ts';
 import { cleanText } from '../../src/text/cleanText.ts';
-import { testDir, testEnv } from '../helpers/scanin.ts';
 
 describe('cleanText', () => {
   it.each([
@@ -47,24 +43,3 @@ describe('checkEmail', () => {
   });
 });
 
-describe('npx scanin invite, as a process', () => {
-  const run = promisify(execFile);
-  const SCANIN = join(import.meta.dirname, '../../src/cli/bin.js');
-  const env = { ...process.env, ...testEnv(testDir()), ISSUER: 'http://localhost:3000' };
-  const scanin = async (...args: string[]) => {
-    try {
-      return { code: 0, ...(await run(process.execPath, [SCANIN, ...args], { env })) };
-    } catch (error) {
-      return error as { code: number; stdout: string; stderr: string };
-    }
-  };
-
-  it('refuses a look-alike email, and a name with a line break cannot split a row of scanin users', { timeout: 60_000 }, async () => {
-    const lookAlike = await scanin('invite', 'ann@pаypal.com');
-    expect(lookAlike.code).toBe(1);
-    expect(lookAlike.stderr).toContain('mixes letters of different scripts');
-    expect((await scanin('invite', 'bob@example.com', '--name', 'Bob\nroot@example.com\tAdmin\u202E')).code).toBe(0);
-    const users = await scanin('users');
-    expect(users.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^bob@example\.com\tBob root@example\.com Admin\tsub=\S+\tdevices=0$/)]);
-  });
-});
