@@ -83,7 +83,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
-    const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys });
+    bus = await openBus(config.database, db, log);
+    const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys, bus, log });
     await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
       await provider.Client.validate(metadata);
       return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());
@@ -92,7 +93,6 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     provider.on('server_error', (ctx: { req?: IncomingMessage } | undefined, error: Error) => {
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
-    bus = await openBus(config.database, db, log);
     const streams = new OpenStreams();
     const metrics = createMetrics(() => streams.size);
     countTokenRequests(provider, metrics);

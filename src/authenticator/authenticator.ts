@@ -36,14 +36,27 @@ export type LoginRequest = {
   challenge: string;
   issuer: string;
   client: { client_id: string; name: string };
-  browser: { ip: string; user_agent: string };
+  /** `qr`: a browser shows the code (and `browser` says which); `backchannel`: an app asked without a browser (from the inbox). */
+  kind: 'qr' | 'backchannel';
+  browser?: { ip: string; user_agent: string };
+  /** Backchannel: what the app shows the person (null: nothing); show it to the user. */
+  binding_message?: string | null;
   expires_at: number;
-  /** Present when number matching is on: three 2-digit numbers, the browser shows one. */
+  /** Present when number matching is on: three 2-digit numbers, the browser (or the app) shows one. */
   number_choices?: string[];
   /** Present when the sign-in names its account: only a key of that account may answer. */
   account_hint?: string;
   /** Where the browser and this device are, as the server sees them (warn when not the same network). */
   proximity?: { browser_ip: string; device_ip: string; same_network: boolean };
+};
+
+/** One entry of `GET /device/v1/inbox`: a backchannel sign-in to read at `url` and answer. */
+export type InboxEntry = {
+  rid: string;
+  url: string;
+  client: { client_id: string; name: string };
+  binding_message: string | null;
+  expires_at: number;
 };
 
 export type EnrollOptions = { deviceName?: string; alg?: DeviceAlg };
@@ -131,16 +144,24 @@ function parseEnrollment(body: unknown, url: ScaninUrl): Enrollment {
 function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
   const json = object(body, 'request');
   const client = object(json.client, 'request.client');
-  const browser = object(json.browser, 'request.browser');
+  const kind = json.kind === 'backchannel' ? 'backchannel' : 'qr';
   const request: LoginRequest = {
     rid: string(json, 'rid', 'request'),
     act: 'login',
     challenge: string(json, 'challenge', 'request'),
     issuer: string(json, 'issuer', 'request'),
     client: { client_id: string(client, 'client_id', 'request.client'), name: string(client, 'name', 'request.client') },
-    browser: { ip: string(browser, 'ip', 'request.browser'), user_agent: string(browser, 'user_agent', 'request.browser') },
+    kind,
     expires_at: number(json, 'expires_at', 'request'),
   };
+  if (kind === 'qr') {
+    const browser = object(json.browser, 'request.browser');
+    request.browser = { ip: string(browser, 'ip', 'request.browser'), user_agent: string(browser, 'user_agent', 'request.browser') };
+  } else {
+    const message = json.binding_message;
+    if (message !== null && typeof message !== 'string') throw new Error(`request.binding_message: expected a string or null, got ${JSON.stringify(message)}`);
+    request.binding_message = message;
+  }
   expectSame('request.act', 'login', string(json, 'act', 'request'));
   expectSame('request.rid', url.id, request.rid);
   expectSame('request.issuer (from the scanned URL)', url.issuer, request.issuer);
@@ -315,8 +336,36 @@ export class Authenticator {
     return updated;
   }
 
+  /**
+   * `GET /device/v1/inbox`: the sign-ins an app started without a browser (CIBA) for this
+   * device's account. `wait` (seconds, at most 30) waits for one when there is none yet.
+   */
+  async inbox(issuer: string, options: { wait?: number; deviceId?: string } = {}): Promise<InboxEntry[]> {
+    const device = await this.deviceFor(issuer, options.deviceId);
+    const url = `${issuer}/device/v1/inbox${options.wait ? `?wait=${options.wait}` : ''}`;
+    const answer = object(await this.deviceCall(device, 'inbox', 'GET', url), 'inbox');
+    if (!Array.isArray(answer.requests)) throw new Error('inbox.requests: expected an array');
+    return answer.requests.map((entry: unknown, index: number) => {
+      const where = `inbox.requests[${index}]`;
+      const json = object(entry, where);
+      const client = object(json.client, `${where}.client`);
+      const message = json.binding_message;
+      if (message !== null && typeof message !== 'string') throw new Error(`${where}.binding_message: expected a string or null`);
+      const parsed = parseScaninUrl(string(json, 'url', where));
+      // The inbox may only send this device to its own issuer's requests.
+      if (parsed?.kind !== 'login' || parsed.issuer !== issuer) throw new Error(`${where}.url: expected a login request URL at ${issuer}`);
+      return {
+        rid: string(json, 'rid', where),
+        url: string(json, 'url', where),
+        client: { client_id: string(client, 'client_id', `${where}.client`), name: string(client, 'name', `${where}.client`) },
+        binding_message: message,
+        expires_at: number(json, 'expires_at', where),
+      };
+    });
+  }
+
   /** A device's own request, signed in its Authorization header over method, URL and body. */
-  private deviceCall(device: StoredDevice, act: 'vault' | 'login', method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
+  private deviceCall(device: StoredDevice, act: 'vault' | 'login' | 'inbox', method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
     const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
     const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
     const authorization = requestAuthorization(key, { issuer: device.issuer, act, method, url, body: bytes, iat: this.nowSeconds() });

@@ -119,8 +119,9 @@ function describeRequest(request: LoginRequest, nowMs: number): string[] {
   const left = request.expires_at - Math.floor(nowMs / 1000);
   return [
     `Login request from ${request.client.name} (client_id ${request.client.client_id})`,
-    `  browser: ${request.browser.user_agent}`,
-    `  IP:      ${request.browser.ip}`,
+    ...(request.browser
+      ? [`  browser: ${request.browser.user_agent}`, `  IP:      ${request.browser.ip}`]
+      : [`  no browser: the app asked directly; it shows ${request.binding_message ? `"${request.binding_message}"` : 'no message'}`]),
     ...(request.proximity && !request.proximity.same_network
       ? [`  WARNING: this sign-in was started on another network (${request.proximity.browser_ip}) than this device's (${request.proximity.device_ip}). Approve only if you started it yourself.`]
       : []),

@@ -6,9 +6,11 @@
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
 // (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
 // the expected account, when the sign-in named one (403) → decision and number (400) → one
-// conditional update (exactly one concurrent answer wins) → wake the browser.
+// conditional update (exactly one concurrent answer wins) → wake the browser (a QR login) or
+// hand the answer to the engine (a backchannel sign-in).
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
+import { finishBackchannelRequest } from '../ciba/backchannel.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { approvedBy } from '../login/approvedBy.ts';
@@ -40,6 +42,7 @@ function publicView(services: Services, request: LoginRequest, clientName: strin
     act: 'login',
     issuer: services.issuer,
     client: { client_id: request.client_id, name: clientName },
+    ...(request.kind === 'backchannel' ? { kind: 'backchannel' } : {}),
     expires_at: request.expires_at,
     // Before a signed read the device must know which of its keys may answer (§7, the choice rule).
     ...(request.expected_account_id ? { account_hint: accountHint(request.rid, request.expected_account_id) } : {}),
@@ -51,9 +54,11 @@ function deviceView(services: Services, request: LoginRequest, clientName: strin
   return {
     ...publicView(services, request, clientName),
     challenge: request.challenge,
-    browser: { ip: request.browser_ip, user_agent: cleanText(request.user_agent, TEXT_LIMITS.userAgent) },
+    // A backchannel sign-in has no browser: what the app shows the person stands in for it.
+    ...(request.kind === 'backchannel'
+      ? { binding_message: request.binding_message ?? null }
+      : { browser: { ip: request.browser_ip, user_agent: cleanText(request.user_agent, TEXT_LIMITS.userAgent) }, proximity: proximity(request.browser_ip, deviceIp) }),
     ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
-    proximity: proximity(request.browser_ip, deviceIp),
   };
 }
 
@@ -128,14 +133,18 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       device_id: device.id,
       ip: clientIp(ctx),
       client_id: request.client_id,
-      detail: { rid: request.rid, browser_ip: request.browser_ip },
+      detail: request.kind === 'backchannel' ? { rid: request.rid, kind: 'backchannel' } : { rid: request.rid, browser_ip: request.browser_ip },
     });
-    await bus.publish(
-      interactionTopic(request.uid),
-      status === 'approved'
-        ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid), account: await approvedBy(db, device.account_id) }, at: approvedAt }
-        : { type: 'denied', data: {} },
-    );
+    if (request.kind === 'backchannel') {
+      await finishBackchannelRequest(services, request, { approved: status === 'approved', accountId: device.account_id, userVerified, at: now });
+    } else {
+      await bus.publish(
+        interactionTopic(request.uid),
+        status === 'approved'
+          ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid), account: await approvedBy(db, device.account_id) }, at: approvedAt }
+          : { type: 'denied', data: {} },
+      );
+    }
     if (numberIsWrong) throw wrongNumber();
     ctx.body = { status };
   });

@@ -14,7 +14,9 @@ export type LoginEvent =
   | { type: 'approved'; data: { complete_url: string; account: string }; at?: number }
   | { type: 'denied'; data: Record<string, never> }
   /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
-  | { type: 'replaced'; data: { stream: string } };
+  | { type: 'replaced'; data: { stream: string } }
+  // A sign-in for this account waits in the device inbox (CIBA).
+  | { type: 'inbox'; data: { rid: string } };
 
 export type Listener = (event: LoginEvent) => void;
 
@@ -27,6 +29,11 @@ export interface EventBus {
    */
   subscribe(topic: string, listener: Listener, resync?: () => void): () => void;
   close(): Promise<void>;
+}
+
+/** The topic an account's devices wait on in the inbox. */
+export function inboxTopic(accountId: string): string {
+  return `inbox:${accountId}`;
 }
 
 /** The topic a login interaction's browser listens on. */

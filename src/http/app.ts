@@ -4,6 +4,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import cors from '@koa/cors';
 import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
+import { mountInboxRoutes } from '../device/inboxRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
 import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { requestLog } from '../log/requestLog.ts';
@@ -45,6 +46,7 @@ export function createApp(services: Services): Koa {
   mountLoginRequestRoutes(deviceApi, services);
   mountEnrollmentRoutes(deviceApi, services);
   mountVaultRoutes(deviceApi, services);
+  mountInboxRoutes(deviceApi, services);
 
   // A path the engine does not know gets the same 404 as Scanin's own paths, not its bare text.
   services.provider.use(async (ctx, next) => {

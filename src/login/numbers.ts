@@ -6,8 +6,8 @@ function twoDigits(): string {
   return String(randomInt(10, 100));
 }
 
-export function newMatchNumbers(): { match_number: string; number_choices: string } {
-  const right = twoDigits();
+/** Three choices, one of them `right` (by default a new random number). */
+export function newMatchNumbers(right = twoDigits()): { match_number: string; number_choices: string } {
   const choices = new Set([right]);
   while (choices.size < 3) choices.add(twoDigits());
   const shuffled = [...choices];

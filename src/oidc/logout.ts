@@ -3,6 +3,8 @@
 // no longer renders itself. Back-channel logout is the engine's own feature.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { recordAudit, type AuditTarget } from '../audit/audit.ts';
+import { displayIp } from '../http/ip.ts';
 import { mountedBasePath } from '../http/issuerPath.ts';
 import { contentSecurityPolicy, originOf } from '../http/csp.ts';
 import { renderView } from '../http/render.ts';
@@ -87,4 +89,26 @@ export function frontchannelLogout(provider: Provider, issuer: string) {
     // The base policy frames nothing: this page frames each app's front-channel logout URL.
     ctx.set('Content-Security-Policy', contentSecurityPolicy({ frameSrc: signedOut.map((frame) => originOf(frame.url)).filter((origin) => origin !== null) }));
   };
+}
+
+/**
+ * Sign-outs in the audit trail: who, from which app's request, and whether everywhere; and each
+ * back-channel logout a client did not accept, so an operator sees an app that missed one.
+ */
+export function auditLogouts(provider: Provider, target: AuditTarget): void {
+  const record = (event: Parameters<typeof recordAudit>[1]) => {
+    recordAudit(target, event).catch((error: unknown) => target.log?.error({ err: error }, 'audit failed'));
+  };
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    record({
+      event: 'logout',
+      account_id: ctx.oidc.session?.accountId ?? null,
+      client_id: ctx.oidc.client?.clientId ?? null,
+      ip: displayIp(ctx.ip),
+      detail: { everywhere: Boolean(ctx.oidc.params?.logout) },
+    });
+  });
+  provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }, accountId: string) => {
+    record({ event: 'logout.backchannel_failed', account_id: accountId, client_id: client.clientId, detail: { reason: error.message.slice(0, 200) } });
+  });
 }

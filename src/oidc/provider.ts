@@ -7,12 +7,16 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
 import { issuerPath } from '../http/issuerPath.ts';
 import { findConsent } from '../store/consents.ts';
+import { cibaFeature } from '../ciba/backchannel.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/db.ts';
 import { accountFinder } from './account.ts';
 import { knexAdapterFactory } from './adapter.ts';
 import { ACR_VALUES } from './authContext.ts';
 import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
-import { frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
+import { successSource, userCodeConfirmSource, userCodeInputSource } from './deviceFlowPages.ts';
+import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
 import { renderOidcError } from './renderError.ts';
 
 export type ProviderInputs = {
@@ -23,6 +27,8 @@ export type ProviderInputs = {
   clients: ClientMetadata[];
   signingKeys: JsonWebKey[];
   cookieKeys: string[];
+  bus: EventBus;
+  log: Logger;
 };
 
 const DAY = 24 * 60 * 60;
@@ -51,6 +57,11 @@ function grantLoader(db: Db) {
     await grant.save();
     return grant;
   };
+}
+
+/** A client revokes its own tokens only. */
+async function revocationAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }): Promise<boolean> {
+  return token.clientId === client.clientId;
 }
 
 /** Token introspection is for confidential clients (resource servers), never for public ones. */
@@ -85,9 +96,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
       auth_time: null,
       sid: null,
       iss: null,
-      // amr reaches the ID token only when a scope carries it: every login here is proof of
-      // possession of a device key, so `openid` does.
-      openid: ['sub', 'amr'],
+      // acr and amr reach the ID token only when a scope carries them: every login here is proof
+      // of possession of a device key, and says how strong (authContext.ts), so `openid` does.
+      openid: ['sub', 'acr', 'amr'],
       email: ['email', 'email_verified'],
       // Scanin has no user names: preferred_username is the email (it may change; `sub` never does).
       profile: ['name', 'preferred_username'],
@@ -111,10 +122,14 @@ export function createProvider(inputs: ProviderInputs): Provider {
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
+      ciba: cibaFeature({ db, clock, config, bus: inputs.bus }),
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
+      // RFC 8628: a TV or a terminal shows a code; the person types it at /device and signs in
+      // there by QR code like any login.
+      deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', userCodeInputSource, userCodeConfirmSource, successSource },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       userinfo: { enabled: true },
     },
@@ -131,6 +146,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
     // The authorization code flow only: no implicit or hybrid flows, whose tokens travel in URLs.
     responseTypes: ['code'],
     // Under the issuer's path, like every route of Scanin (src/http/issuerPath.ts).
+    // /device/ is the device protocol's (docs/protocol.md): the device grant lives elsewhere, and
+    // /activate is what a TV tells the person to open.
+    routes: { code_verification: '/activate', device_authorization: '/device_authorization' },
     interactions: { url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db),
     renderError: renderOidcError,
@@ -151,5 +169,6 @@ export function createProvider(inputs: ProviderInputs): Provider {
   provider.proxy = config.trustProxy.kind !== 'none';
   includeSidForFrontchannel(provider);
   provider.use(frontchannelLogout(provider, issuer));
+  auditLogouts(provider, { db, clock, config, log: inputs.log });
   return provider;
 }

@@ -23,11 +23,15 @@ export type LoginRequest = {
   /** Never later than sign_in_expires_at: a request does not outlive its sign-in. */
   expires_at: number;
   answered_at: number | null;
+  /** `qr`: a browser shows the code; `backchannel`: CIBA, delivered through the device inbox (uid is the auth_req_id). */
+  kind?: 'qr' | 'backchannel';
+  /** CIBA: what the app shows the person, for the phone to show too. */
+  binding_message?: string | null;
   /** The approving phone verified its user (PIN or biometrics); false until then (SQLite gives 0/1). */
   user_verified?: boolean | number;
   /** When the browser's interaction ends (null for requests made before migration 002). */
   sign_in_expires_at: number | null;
-  /** The account the sign-in's login_hint named: only its devices may answer. */
+  /** The account the sign-in's login_hint (browser or backchannel) named: only its devices may answer. */
   expected_account_id: string | null;
   /** A denial that was a wrong number pick (SQLite gives 0/1). */
   wrong_number: boolean | number;
@@ -90,6 +94,15 @@ export async function closeLoginRequests(db: Db, uid: string, now: number): Prom
 /** approved → denied for approvals not yet completed, of a device or of an account being cut off. */
 export async function denyUncompletedApprovals(db: Db, by: { device_id: string } | { account_id: string }): Promise<number> {
   return db('login_requests').where({ ...by, status: 'approved' }).update({ status: 'denied' });
+}
+
+/** The backchannel sign-ins still waiting for an answer from one of the account's devices, oldest first. */
+export async function pendingBackchannelRequests(db: Db, accountId: string, now: number): Promise<LoginRequest[]> {
+  return db('login_requests')
+    .where({ kind: 'backchannel', expected_account_id: accountId })
+    .whereIn('status', OPEN)
+    .andWhere('expires_at', '>', now)
+    .orderBy('created_at');
 }
 
 /** Removes requests whose interaction can no longer use them. */

@@ -34,8 +34,8 @@ describe.each(DATABASE_KINDS)('log in to an OIDC app by scanning a QR code (%s)'
 
     const request = await phone.fetchLoginRequest(login.qrUrl);
     expect(request.client).toEqual({ client_id: PUBLIC_CLIENT, name: 'Test App' });
-    expect(request.browser.ip).toBe('127.0.0.1');
-    expect(request.browser.user_agent).toBe(login.browser.userAgent);
+    expect(request.browser?.ip).toBe('127.0.0.1');
+    expect(request.browser?.user_agent).toBe(login.browser.userAgent);
     expect(await events.next()).toEqual({ type: 'scanned', data: {} });
 
     expect((await phone.answer(login.qrUrl, 'approve')).status).toBe('approved');

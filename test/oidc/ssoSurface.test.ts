@@ -8,6 +8,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { listAudit } from '../../src/audit/audit.ts';
 import { ACR_DEVICE, ACR_DEVICE_VERIFIED } from '../../src/oidc/authContext.ts';
 import { TestBrowser, readLoginPage } from '../helpers/browser.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
@@ -236,6 +237,10 @@ describe('the OIDC surface for organizations', () => {
     }
     const introspected = await oidc.tokenIntrospection(web, webTokens.access_token);
     expect(introspected.active).toBe(false);
+
+    // The audit trail has the sign-out, from the app that asked, everywhere.
+    const audit = await listAudit(scanin.services.db, { accountId: webTokens.claims()!.sub });
+    expect(audit.filter((entry) => entry.event === 'logout')).toEqual([expect.objectContaining({ client_id: 'web', detail: { everywhere: true } })]);
   });
 
   it('logs out without a page to return to: the signed-out page is Scanin’s own', async () => {

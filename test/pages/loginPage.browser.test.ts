@@ -144,8 +144,8 @@ describe('the QR login page in Chromium', () => {
     const request = await main.phone.fetchLoginRequest(login.qrUrl);
     expect(request.rid).toBe(login.rid);
     expect(request.client).toEqual({ client_id: 'test-public', name: 'Test App' });
-    expect(request.browser.ip).toBe('127.0.0.1');
-    expect(request.browser.user_agent).toBe(await page.evaluate(() => navigator.userAgent));
+    expect(request.browser?.ip).toBe('127.0.0.1');
+    expect(request.browser?.user_agent).toBe(await page.evaluate(() => navigator.userAgent));
     await expectStatus(page, SCANNED_TEXT);
     expect(await page.locator('#qr').getAttribute('class')).toContain('faded');
     expect(await page.locator('#number-box').isVisible()).toBe(false);

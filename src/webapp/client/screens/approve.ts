@@ -117,8 +117,11 @@ function showRequest(request: LoginRequest, account: Account): void {
     h('h1', {}, `Sign in to ${request.client.name}?`),
     h('dl', { class: 'facts' },
       h('dt', {}, 'App'), h('dd', { id: 'request-client' }, `${request.client.name} (${request.client.client_id})`),
-      h('dt', {}, 'Browser'), h('dd', { id: 'request-browser', title: request.browser.user_agent }, describeUserAgent(request.browser.user_agent)),
-      h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip),
+      // A backchannel sign-in (from the inbox) has no browser; the app shows its binding message.
+      ...(request.browser
+        ? [h('dt', {}, 'Browser'), h('dd', { id: 'request-browser', title: request.browser.user_agent }, describeUserAgent(request.browser.user_agent)),
+          h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip)]
+        : [h('dt', {}, 'The app shows'), h('dd', { id: 'request-binding' }, request.binding_message ?? '(nothing)')]),
       h('dt', {}, 'Scanned'), age,
       h('dt', {}, 'Time left'), left,
       h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),

@@ -1,0 +1,85 @@
+// GET /device/v1/inbox[?wait=N] — the sign-ins waiting for this device's account that no browser
+// shows (CIBA), authenticated by the device (`Authorization: Scanin`, act "inbox"). With `wait`
+// (1–30 s) it is a long poll: an empty inbox answers when a request arrives or the time is up.
+// Each entry names a login request the phone then reads and answers as a scanned QR code.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { inboxTopic } from '../events/bus.ts';
+import { invalidRequest } from '../protocol/errors.ts';
+import { loginUrl } from '../protocol/urls.ts';
+import type { Services } from '../services.ts';
+import { pendingBackchannelRequests, type LoginRequest } from '../store/loginRequests.ts';
+import { authenticateDeviceRequest } from './authenticateDeviceRequest.ts';
+
+export const INBOX_PATH = '/device/v1/inbox';
+export const MAX_INBOX_WAIT_SECONDS = 30;
+
+function parseWait(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'string' || !/^\d{1,2}$/.test(value) || Number(value) > MAX_INBOX_WAIT_SECONDS) {
+    throw invalidRequest(`wait must be a whole number of seconds from 0 to ${MAX_INBOX_WAIT_SECONDS}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+/**
+ * Resolves when something arrives for the account, the wait is over, the instance shuts down
+ * (the shared stream timer and drain), or the device hangs up. Subscribed before the inbox is
+ * read, so a request that arrives in between is not missed.
+ */
+function inboxWaiter(ctx: Context, services: Services, accountId: string, waitSeconds: number) {
+  let finish = () => {};
+  const arrived = new Promise<void>((resolve) => (finish = resolve));
+  const deadline = Date.now() + waitSeconds * 1000;
+  const unsubscribe = services.bus.subscribe(inboxTopic(accountId), () => finish(), () => finish());
+  const removeStream = services.streams.add({
+    tick: (nowMs) => {
+      if (nowMs >= deadline) finish();
+    },
+    reconnect: () => finish(),
+  });
+  ctx.req.once('close', () => finish());
+  return {
+    arrived,
+    cancel() {
+      unsubscribe();
+      removeStream();
+    },
+  };
+}
+
+export function mountInboxRoutes(router: Router, services: Services): void {
+  const { db, provider } = services;
+
+  async function entries(accountId: string): Promise<LoginRequest[]> {
+    return pendingBackchannelRequests(db, accountId, services.clock());
+  }
+
+  router.get(INBOX_PATH, async (ctx) => {
+    const { device } = await authenticateDeviceRequest(ctx, services, { act: 'inbox', path: INBOX_PATH });
+    const wait = parseWait(ctx.query.wait);
+    const waiter = wait > 0 ? inboxWaiter(ctx, services, device.account_id, wait) : undefined;
+    let requests: LoginRequest[];
+    try {
+      requests = await entries(device.account_id);
+      if (waiter && requests.length === 0) {
+        await waiter.arrived;
+        requests = await entries(device.account_id);
+      }
+    } finally {
+      waiter?.cancel();
+    }
+    const views = [];
+    for (const request of requests) {
+      const client = await provider.Client.find(request.client_id);
+      views.push({
+        rid: request.rid,
+        url: loginUrl(services.issuer, request.rid),
+        client: { client_id: request.client_id, name: client?.clientName ?? request.client_id },
+        binding_message: request.binding_message ?? null,
+        expires_at: request.expires_at,
+      });
+    }
+    ctx.body = { requests: views };
+  });
+}
