@@ -25,6 +25,8 @@ export type Config = {
   numberMatching: boolean;
   /** Let back-channel logout and CIBA pings reach loopback and private addresses (oidc-provider refuses them). */
   allowPrivateCallbacks: boolean;
+  /** The initial access token dynamic registration requires; `undefined`: no registration endpoint. */
+  registrationToken: string | undefined;
   rateLimits: RateLimits;
   /** Open event streams one client IP may hold on one instance. */
   streamsPerIp: number;
@@ -169,6 +171,13 @@ function logLevel(env: Env): LogLevel {
   throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
 }
 
+function registrationToken(env: Env): string | undefined {
+  const raw = env.REGISTRATION_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32 || /\s/.test(raw)) throw new ConfigError('REGISTRATION_TOKEN', 'must be at least 32 characters without white space (it is a bearer secret)');
+  return raw;
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -190,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     numberMatching: boolean(env, 'NUMBER_MATCHING', true),
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),
+    registrationToken: registrationToken(env),
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     streamsPerIp: integer(env, 'STREAMS_PER_IP', 50, 1, 100_000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 3650),

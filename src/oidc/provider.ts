@@ -113,9 +113,13 @@ export function createProvider(inputs: ProviderInputs): Provider {
     },
     extraClientMetadata: {
       properties: SCANIN_CLIENT_FIELDS,
-      validator(_ctx, key, value, metadata) {
+      validator(ctx, key, value, metadata) {
         const problem = ownFieldProblem(key, value, metadata as Record<string, unknown>);
         if (problem) throw new errors.InvalidClientMetadata(problem);
+        // Skipping consent is the operator's decision, never a registering client's.
+        if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
+          throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
+        }
       },
     },
     discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
@@ -131,6 +135,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
       // there by QR code like any login.
       deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****', userCodeInputSource, userCodeConfirmSource, successSource },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      // RFC 7591, only for whoever holds REGISTRATION_TOKEN; registered clients live in the database.
+      registration: config.registrationToken ? { enabled: true, initialAccessToken: config.registrationToken } : { enabled: false },
       userinfo: { enabled: true },
     },
     // RFC 9700: PKCE for every code-flow client, unless a confidential one opts out (clients.json
