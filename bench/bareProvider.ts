@@ -24,8 +24,8 @@ export async function startBareProvider(config: Config) {
   const configuration: Configuration = {
     adapter: knexAdapterFactory(db, systemClock),
     clients,
-    jwks: { keys: (await loadSigningKeys(db)) as NonNullable<Configuration['jwks']>['keys'] },
-    cookies: { keys: await loadCookieKeys(db, undefined) },
+    jwks: { keys: (await loadSigningKeys(db, systemClock, config.keysSecret)) as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: { keys: await loadCookieKeys(db, undefined, config.keysSecret) },
     clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'RS256' },
     features: { devInteractions: { enabled: true }, revocation: { enabled: true }, userinfo: { enabled: true } },
     responseTypes: ['code'],

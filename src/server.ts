@@ -20,7 +20,8 @@ import { loggerOfRequest } from './log/requestLog.ts';
 import { countTokenRequests, createMetrics } from './ops/metrics.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
-import { loadCookieKeys, loadSigningKeys } from './oidc/keys.ts';
+import { replaceEngineKeys } from './oidc/engineKeys.ts';
+import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
 import { connectDatabase } from './store/db.ts';
@@ -42,6 +43,8 @@ export type RunningScanin = {
   port: number;
   server: Server;
   services: Services;
+  /** Re-reads the signing keys from the database now (SIGHUP in `scanin serve`). */
+  reloadKeys(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -79,7 +82,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   let bus: EventBus | undefined;
   try {
     await migrate(db);
-    const [signingKeys, cookieKeys] = [await loadSigningKeys(db), await loadCookieKeys(db, config.cookieKeys)];
+    const signingKeys = await loadSigningKeys(db, clock, config.keysSecret);
+    const cookieKeys = await loadCookieKeys(db, config.cookieKeys, config.keysSecret);
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
@@ -108,6 +112,21 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       sweep(services).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    // Keys another instance (or `scanin keys rotate`) added, or whose time has come, reach the
+    // engine here: the engine only changes when the published set or its order does.
+    let publishedKids = signingKeys.map((key) => key.kid).join(' ');
+    const reloadKeys = async () => {
+      const keys = await publishedSigningKeys(db, clock(), config.keysSecret);
+      const kids = keys.map((key) => key.kid).join(' ');
+      if (kids === publishedKids) return;
+      replaceEngineKeys(provider, keys);
+      publishedKids = kids;
+      log.info({ kids: keys.map((key) => key.kid) }, 'signing keys reloaded');
+    };
+    const keyReloader = setInterval(() => {
+      reloadKeys().catch((error: unknown) => log.error({ err: error }, 'signing keys reload failed'));
+    }, config.keysReloadInterval * 1000);
+    keyReloader.unref();
     if (issuer.startsWith('https:') && config.trustProxy.kind === 'none') {
       // Scanin speaks plain HTTP; it marks cookies Secure only when a trusted proxy says the
       // browser used https. Without TRUST_PROXY the session cookies would travel unmarked.
@@ -119,9 +138,11 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       port,
       server,
       services,
+      reloadKeys,
       async close() {
         stopping = true;
         clearInterval(sweeper);
+        clearInterval(keyReloader);
         await new Promise<void>((resolve) => {
           const idle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
           const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

@@ -8,8 +8,9 @@ import { migrate } from '../store/migrate.ts';
 import { devices, revoke } from './devices.ts';
 import { createInvite, invites } from './invites.ts';
 import { sessions } from './sessions.ts';
-import { requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
+import { formatTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
 import { users } from './users.ts';
+import { readSigningKeys, rotateSigningKeys } from '../oidc/keys.ts';
 
 export type { Command, CommandGroup };
 
@@ -32,6 +33,10 @@ export const commands: Record<string, Command | CommandGroup> = {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // After `scanin keys rotate`, an operator may make this instance publish the new key at once.
+      process.on('SIGHUP', () => {
+        scanin?.reloadKeys().catch((error: unknown) => scanin?.services.log.error({ err: error }, 'signing keys reload failed'));
+      });
       scanin = await startScanin(loadConfig());
       if (stopWhenStarted) stop();
       // Keep running until a signal arrives.
@@ -58,6 +63,46 @@ export const commands: Record<string, Command | CommandGroup> = {
   invites,
   devices,
   sessions,
+
+  keys: {
+    summary: 'list or rotate the signing keys (keys list | keys rotate)',
+    usage: `Usage: scanin keys list
+       scanin keys rotate [--activate-in SECONDS] [--force]
+
+list    every signing key: kid, algorithm, state (next, current, previous), since when it
+        signs, and until when a replaced key stays published.
+rotate  a new RS256 and ES256 key, published in JWKS at once (within KEYS_RELOAD_INTERVAL on
+        every instance) and signing from --activate-in seconds from now (default 3600). The
+        keys they replace stay published until the tokens they signed have expired, then go.
+        --activate-in must be at least twice KEYS_RELOAD_INTERVAL, so that every instance
+        publishes the key before any signs with it; --force allows less.`,
+    positionals: 1,
+    options: { 'activate-in': { type: 'string' }, force: { type: 'boolean' } },
+    async run([action], values) {
+      if (action === 'list') {
+        const keys = await withDatabase((db, config) => readSigningKeys(db, systemClock(), config.keysSecret));
+        for (const key of keys) {
+          console.log(`${key.kid}\t${key.alg}\t${key.state}\tcreated ${formatTime(key.createdAt)}\tsigns from ${formatTime(key.activatesAt)}\tretires ${formatTime(key.retiresAt)}`);
+        }
+        return 0;
+      }
+      if (action !== 'rotate') throw new Error(`unknown action "${action}": use "keys list" or "keys rotate"`);
+      const raw = typeof values['activate-in'] === 'string' ? values['activate-in'] : '3600';
+      if (!/^\d{1,7}$/.test(raw)) throw new Error(`--activate-in: expected a number of seconds, got ${JSON.stringify(raw)}`);
+      const activateIn = Number(raw);
+      const rows = await withDatabase(async (db, config) => {
+        const least = 2 * config.keysReloadInterval;
+        if (activateIn < least && values.force !== true) {
+          throw new Error(`--activate-in ${activateIn} is shorter than twice KEYS_RELOAD_INTERVAL (${least} s): an instance could sign with the key before another publishes it. Use --force to do it anyway`);
+        }
+        // Read first: a wrong KEYS_SECRET fails here, before a key sealed with it is written.
+        await readSigningKeys(db, systemClock(), config.keysSecret);
+        return rotateSigningKeys(db, systemClock(), config.keysSecret, activateIn);
+      });
+      for (const row of rows) console.log(`${row.kid}\t${row.alg}\tpublished now, signs from ${formatTime(row.activates_at)}`);
+      return 0;
+    },
+  },
 
   audit: {
     summary: 'print the audit log, one JSON line per event',

@@ -37,6 +37,10 @@ export type Config = {
   logLevel: LogLevel;
   /** Bearer token that may read /metrics; `undefined` means /metrics is off (404). */
   metricsToken: string | undefined;
+  /** Encrypts private keys and secrets in the database (AES-256-GCM); `undefined`: stored plain. */
+  keysSecret: string | undefined;
+  /** Seconds between two reloads of the signing keys from the database. */
+  keysReloadInterval: number;
 };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -206,5 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditStdout: boolean(env, 'AUDIT_STDOUT', true),
     logLevel: logLevel(env),
     metricsToken: secret(env, 'METRICS_TOKEN'),
+    keysSecret: secret(env, 'KEYS_SECRET'),
+    keysReloadInterval: integer(env, 'KEYS_RELOAD_INTERVAL', 60, 1, 3600),
   };
 }

@@ -77,6 +77,9 @@ function knownScopes(clients: ClientMetadata[]): string[] {
   return [...new Set([...OIDC_SCOPES, ...named])];
 }
 
+/** The longest-lived token signed with the provider's keys (access tokens are opaque). */
+export const ID_TOKEN_TTL = 60 * 60;
+
 export function createProvider(inputs: ProviderInputs): Provider {
   const { config, issuer, db, clock } = inputs;
   const configuration: Configuration = {
@@ -165,7 +168,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
       ClientCredentials: 10 * 60,
       DeviceCode: 10 * 60,
       Grant: 14 * DAY,
-      IdToken: 60 * 60,
+      IdToken: ID_TOKEN_TTL,
       Interaction: config.interactionTtl,
       RefreshToken: 14 * DAY,
       Session: 14 * DAY,

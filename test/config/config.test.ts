@@ -65,6 +65,8 @@ describe('configuration', () => {
     [{ STREAMS_PER_IP: '0' }, 'STREAMS_PER_IP: must be between 1 and 100000'],
     [{ NUMBER_MATCHING: 'sometimes' }, 'NUMBER_MATCHING: expected true or false'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: must be at least 32 characters'],
+    [{ KEYS_SECRET: 'short' }, 'KEYS_SECRET: must be at least 32 characters'],
+    [{ KEYS_RELOAD_INTERVAL: '0' }, 'KEYS_RELOAD_INTERVAL: must be between 1 and 3600'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
