@@ -172,7 +172,8 @@ describe('private keys at rest under KEYS_SECRET', () => {
     await again.close();
   });
 
-  it('lists and rotates with `scanin keys`, refusing an activation too soon for the reload interval', async () => {
+  // Six command-line processes, each loading the TypeScript: slow on a loaded machine.
+  it('lists and rotates with `scanin keys`, refusing an activation too soon for the reload interval', { timeout: 120_000 }, async () => {
     const env = { KEYS_SECRET: SECRET };
     const listed = await cli(['keys', 'list'], env);
     expect(listed.code, listed.stderr).toBe(0);
