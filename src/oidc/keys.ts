@@ -20,10 +20,15 @@ import type { Db } from '../store/db.ts';
 import { isSealed, seal, unseal } from '../store/sealed.ts';
 import { getOrCreateSetting } from '../store/settings.ts';
 import { deleteSigningKeys, insertSigningKeys, listSigningKeys, replaceStoredJwk, type SigningKeyRow } from '../store/signingKeys.ts';
-import { ID_TOKEN_TTL } from './provider.ts';
 
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+/**
+ * The longest-lived token signed with these keys (access tokens are opaque): the engine's ID
+ * token TTL. Kept here, not in provider.ts, so the command line reads keys without loading the engine.
+ */
+export const ID_TOKEN_TTL = 60 * 60;
 
 /** How long a replaced key stays published: the longest-lived token it signs, plus clock skew. */
 export const RETIRE_AFTER = ID_TOKEN_TTL + 5 * 60;

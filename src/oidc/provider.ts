@@ -18,6 +18,7 @@ import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
 import { successSource, userCodeConfirmSource, userCodeInputSource } from './deviceFlowPages.ts';
 import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
 import { renderOidcError } from './renderError.ts';
+import { ID_TOKEN_TTL } from './keys.ts';
 
 export type ProviderInputs = {
   config: Config;
@@ -76,9 +77,6 @@ function knownScopes(clients: ClientMetadata[]): string[] {
   const named = clients.flatMap((client) => (typeof client.scope === 'string' ? client.scope.split(' ').filter(Boolean) : []));
   return [...new Set([...OIDC_SCOPES, ...named])];
 }
-
-/** The longest-lived token signed with the provider's keys (access tokens are opaque). */
-export const ID_TOKEN_TTL = 60 * 60;
 
 export function createProvider(inputs: ProviderInputs): Provider {
   const { config, issuer, db, clock } = inputs;
