@@ -99,7 +99,9 @@ afterAll(async () => {
 });
 
 describe('the web authenticator at /app/', () => {
-  it('is served with a strict CSP (no inline script or style), a manifest and a service worker', async () => {
+  it('is served with a strict CSP (no inline script or style), a manifest and a service worker; the issuer\'s page links to it', async () => {
+    await app.goto(`${scanin.issuer}/`);
+    expect(await app.locator('#web-app').getAttribute('href')).toBe('/app/');
     const response = await app.goto(`${scanin.issuer}/app`);
     expect(app.url()).toBe(`${scanin.issuer}/app/`);
     const csp = response!.headers()['content-security-policy']!;
