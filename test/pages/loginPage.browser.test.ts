@@ -245,7 +245,7 @@ describe('the QR login page in Chromium', () => {
     own.scanin.server.closeAllConnections();
     // It reconnects 2 s after the drop; on a busy machine the rest may take a few more.
     await expect.poll(() => statusText(page), { timeout: 15_000 }).toBe('This sign-in has expired.');
-    for (const hidden of ['#qr', '#instruction', '#qr-link-box', '#number-box']) {
+    for (const hidden of ['#qr', '#instruction', '#qr-link-box', '#number-box', '#cancel']) {
       expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
     }
     expect(await page.locator('#qr-link').getAttribute('href')).toBeNull();

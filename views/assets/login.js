@@ -15,11 +15,13 @@
   var numberText = document.getElementById('number');
   var restart = document.getElementById('restart');
   var approvedBy = document.getElementById('approved-by');
+  var cancelForm = document.getElementById('cancel');
   var accountText = document.getElementById('account');
   var pageUrl = statusUrl.replace(/\/status$/, '');
   /** How long "Signed in as …" stays up, so a person signed in as someone else can cancel. */
   var SHOW_ACCOUNT_MS = 2000;
-  var shownRid = null;
+  // The code this page was rendered with: the first state read replaces it only if it changed.
+  var shownRid = root.getAttribute('data-rid');
   var source = null;
   var finished = false;
 
@@ -90,8 +92,9 @@
     },
     expired: function () {
       finish();
-      // Nothing left to scan: no code, no instruction to scan it, no link to a dead request.
-      [qrBox, qrLinkBox, instruction, numberBox].forEach(function (element) { element.classList.add('hidden'); });
+      // Nothing left to scan or cancel: no code, no instruction to scan it, no link to a dead
+      // request, no Cancel for a sign-in the server no longer knows.
+      [qrBox, qrLinkBox, instruction, numberBox, cancelForm].forEach(function (element) { element.classList.add('hidden'); });
       qrLink.removeAttribute('href');
       say('This sign-in has expired.');
       restart.classList.remove('hidden');
