@@ -3,9 +3,10 @@
 // given for an existing account is applied (and reported), never silently ignored.
 import type { Clock } from '../clock.ts';
 import { displayText } from '../protocol/displayText.ts';
-import { createAccount, findAccountByEmail, normalizeEmail, updateAccount, type Account } from '../store/accounts.ts';
+import { createAccount, findAccountByEmail, updateAccount, type Account } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
 import { cancelOpenEnrollments, type Enrollment } from '../store/enrollments.ts';
+import { checkEmail, EmailError } from '../text/checkEmail.ts';
 import { createEnrollment } from './enrollments.ts';
 
 export const ACCOUNT_NAME_MAX = 200;
@@ -21,10 +22,13 @@ export type InviteResult = {
   cancelled: number;
 };
 
+/** An email address given for an account: look-alikes and invisible characters are refused. */
 export function parseEmail(input: string): string {
-  const email = normalizeEmail(input);
-  if (!email) throw new InviteError(`"${input}" is not an email address`);
-  return email;
+  try {
+    return checkEmail(input);
+  } catch (error) {
+    throw error instanceof EmailError ? new InviteError(error.message) : error;
+  }
 }
 
 export function parseAccountName(input: string): string {

@@ -94,6 +94,13 @@ describe('the scanin command line', () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('"not-an-email" is not an email address');
     expect((await scaninCli('users', 'list')).stdout).not.toContain('not-an-email');
+    // A Cyrillic "а" in a Latin domain, and a zero-width space: look-alikes of real addresses.
+    for (const lookAlike of ['ann@p\u0430ypal.com', 'ann\u200b@example.com']) {
+      const refused = await scaninCli('invite', lookAlike);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/mixes letters of different scripts|invisible, control or look-alike/);
+    }
+    expect((await scaninCli('users', 'list', '--json')).stdout).not.toContain('ann');
   });
 
   it('explains each command with --help and rejects unknown commands and options', async () => {
