@@ -30,8 +30,12 @@ export type BrowserEvent =
 const HEARTBEAT_MS = 15_000;
 /** What a generic EventSource waits before reconnecting; the login page reconnects itself. */
 const RETRY_MS = 2_000;
-/** Deadlines fire this long after the second they name, so the database agrees they passed. */
-const DEADLINE_SLACK_MS = 50;
+/**
+ * Deadlines fire this long after the second they name, so the database agrees they passed: a
+ * stored row's expiry can be a second later than the `exp` it was saved with, because the engine
+ * computes `expiresIn` and the adapter adds it to its own clock, which may have ticked since.
+ */
+const DEADLINE_SLACK_MS = 1_050;
 const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect', 'replaced']);
 
 async function stateEvent(services: Services, request: LoginRequest): Promise<LoginEvent | null> {
