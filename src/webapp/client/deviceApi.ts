@@ -28,12 +28,13 @@ type Answer = { json: Record<string, unknown>; serverTime: number | null };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string): Promise<Answer> {
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string, signal?: AbortSignal): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(url, {
       method,
       cache: 'no-store',
+      ...(signal ? { signal } : {}),
       headers: {
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -91,7 +92,10 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   const browser = (json.browser ?? {}) as Record<string, unknown>;
   expect(json.act === 'login' && json.rid === url.id, 'act and rid');
   expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
-  expect(isString(json.challenge) && isString(client.name) && isString(client.client_id) && isString(browser.ip) && isString(browser.user_agent), 'request fields');
+  expect(isString(json.challenge) && isString(client.name) && isString(client.client_id), 'request fields');
+  // A backchannel sign-in (from the inbox, §17) has no browser; a QR code's always has one.
+  expect(json.kind === 'backchannel' ? json.browser === undefined : isString(browser.ip) && isString(browser.user_agent), 'browser');
+  expect(json.binding_message === undefined || json.binding_message === null || isString(json.binding_message), 'binding_message');
   expect(typeof json.expires_at === 'number', 'expires_at');
   const choices = json.number_choices;
   expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
@@ -109,12 +113,25 @@ export async function answerLoginRequest(request: LoginRequest, account: Account
 }
 
 /** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */
-async function deviceCall(account: Account, act: 'vault' | 'login', method: 'GET' | 'PUT', path: string, body?: string): Promise<Answer> {
+async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox', method: 'GET' | 'PUT', path: string, body?: string, signal?: AbortSignal): Promise<Answer> {
   const url = `${account.issuer}${path}`;
   const assertion = await signAssertion(account, {
     aud: account.issuer, iat: nowSeconds(), act, htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
   });
-  return call(method, url, body, `Scanin ${assertion}`);
+  return call(method, url, body, `Scanin ${assertion}`, signal);
+}
+
+/** One entry of the inbox (§17): a backchannel sign-in, read and answered at `url` like a scanned code. */
+export type InboxEntry = { rid: string; url: string };
+
+/** `GET /device/v1/inbox?wait=…` (§17): a long poll, signed with this account's key; the query is part of htu. */
+export async function readInbox(account: Account, waitSeconds: number, signal: AbortSignal): Promise<InboxEntry[]> {
+  const { json } = await deviceCall(account, 'inbox', 'GET', `/device/v1/inbox?wait=${waitSeconds}`, undefined, signal);
+  expect(Array.isArray(json.requests), 'inbox requests');
+  return (json.requests as Array<Record<string, unknown>>).map((entry) => {
+    expect(isString(entry.rid) && isString(entry.url), 'inbox entry');
+    return { rid: entry.rid as string, url: entry.url as string };
+  });
 }
 
 export type VaultState = { version: number; data: string | null };

@@ -1,8 +1,10 @@
 // The web authenticator at {issuer}/app/: a hash router over the screens, and the service worker
 // that lets it open offline. Links: #/ (accounts), #/scan, #/account/{device_id}, and
-// #/open/{a scanned or pasted /q/ or /e/ URL}, which is where /q/ and /e/ pages send a phone.
+// #/open/{a scanned or pasted /q/ or /e/ URL}, which is where /q/ and /e/ pages send a phone,
+// and where a sign-in from an account's inbox (inbox.ts) opens.
 import { parseScaninUrl } from '../../protocol/urls.ts';
 import { h, show } from './dom.ts';
+import { listenToInboxes } from './inbox.ts';
 import { accountScreen } from './screens/account.ts';
 import { approveScreen, stopTicking } from './screens/approve.ts';
 import { enrollScreen } from './screens/enroll.ts';
@@ -21,6 +23,8 @@ async function openLink(text: string): Promise<void> {
 async function route(): Promise<void> {
   stopScanning();
   stopTicking();
+  // Accounts come and go with enrollments and removals: each screen change catches up.
+  void listenToInboxes();
   const [, screen = '', rest = ''] = /^#\/([a-z]*)\/?(.*)$/.exec(location.hash) ?? [];
   try {
     if (screen === 'scan') return await scanScreen();

@@ -122,7 +122,7 @@ function showRequest(request: LoginRequest, account: Account): void {
         ? [h('dt', {}, 'Browser'), h('dd', { id: 'request-browser', title: request.browser.user_agent }, describeUserAgent(request.browser.user_agent)),
           h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip)]
         : [h('dt', {}, 'The app shows'), h('dd', { id: 'request-binding' }, request.binding_message ?? '(nothing)')]),
-      h('dt', {}, 'Scanned'), age,
+      h('dt', {}, request.browser ? 'Scanned' : 'Received'), age,
       h('dt', {}, 'Time left'), left,
       h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),
       h('dt', {}, 'Account'), h('dd', { id: 'request-account' }, account.email)),
