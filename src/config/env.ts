@@ -41,7 +41,12 @@ export type Config = {
   keysSecret: string | undefined;
   /** Seconds between two reloads of the signing keys from the database. */
   keysReloadInterval: number;
+  /** Who may create an account from the sign-in page. */
+  signup: SignupPolicy;
 };
+
+/** `off`: nobody; `open`: anyone; `domain`: addresses at one of `domains` (lower case). */
+export type SignupPolicy = { mode: 'off' } | { mode: 'open' } | { mode: 'domain'; domains: string[] };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -182,6 +187,19 @@ function registrationToken(env: Env): string | undefined {
   return raw;
 }
 
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export function parseSignup(raw: string | undefined, name = 'SIGNUP'): SignupPolicy {
+  if (raw === undefined || raw === '' || raw === 'off') return { mode: 'off' };
+  if (raw === 'open') return { mode: 'open' };
+  if (!raw.startsWith('domain:')) throw new ConfigError(name, `expected off, open or domain:<comma-separated domains> (as in domain:example.com,example.org), got ${JSON.stringify(raw)}`);
+  const domains = raw.slice('domain:'.length).split(',').map((domain) => domain.trim().toLowerCase());
+  for (const domain of domains) {
+    if (!DOMAIN.test(domain)) throw new ConfigError(name, `${JSON.stringify(domain)} is not a domain name such as example.com`);
+  }
+  return { mode: 'domain', domains };
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -212,5 +230,6 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: secret(env, 'METRICS_TOKEN'),
     keysSecret: secret(env, 'KEYS_SECRET'),
     keysReloadInterval: integer(env, 'KEYS_RELOAD_INTERVAL', 60, 1, 3600),
+    signup: parseSignup(env.SIGNUP),
   };
 }

@@ -6,6 +6,7 @@
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
+import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { accountDisabled, alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
 import { jwkThumbprint } from '../protocol/jwk.ts';
@@ -88,6 +89,11 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       ip: clientIp(ctx),
       detail: { kind: enrollment.kind, device_name: deviceName, status },
     });
+    // A sign-up's browser waits on its sign-in's event stream (src/signup).
+    const uid = (enrollment as Enrollment & { interaction_uid?: string | null }).interaction_uid;
+    if (enrollment.kind === 'signup' && uid) {
+      await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: `${services.basePath}/interaction/${uid}/signup/complete` } });
+    }
     ctx.status = 201;
     ctx.body = { device_id: deviceId, sub: enrollment.account_id, status, device_name: deviceName };
   });

@@ -13,6 +13,8 @@ export type LoginEvent =
    */
   | { type: 'approved'; data: { complete_url: string; account: string }; at?: number }
   | { type: 'denied'; data: Record<string, never> }
+  /** The phone enrolled with this sign-in's sign-up: the page finishes it at `complete_url`. */
+  | { type: 'enrolled'; data: { complete_url: string } }
   /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
   | { type: 'replaced'; data: { stream: string } }
   // A sign-in for this account waits in the device inbox (CIBA).

@@ -9,6 +9,7 @@ import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
 import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
+import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
@@ -40,6 +41,7 @@ export function createApp(services: Services): Koa {
   mountAssets(pages);
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
+  mountSignupRoutes(pages, services);
   mountWebApp(pages);
 
   const deviceApi = new Router();

@@ -36,7 +36,7 @@ const RETRY_MS = 2_000;
  * computes `expiresIn` and the adapter adds it to its own clock, which may have ticked since.
  */
 const DEADLINE_SLACK_MS = 1_050;
-const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'expired', 'reconnect', 'replaced']);
+const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'enrolled', 'expired', 'reconnect', 'replaced']);
 
 async function stateEvent(services: Services, request: LoginRequest): Promise<LoginEvent | null> {
   const state = browserState(request, services.clock(), services.basePath);

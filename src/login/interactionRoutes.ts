@@ -22,6 +22,7 @@ import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
 import { approvedBy } from './approvedBy.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
+import { signupAllowed } from '../signup/signup.ts';
 
 async function clientName(services: Services, interaction: Interaction): Promise<string> {
   const clientId = String(interaction.params.client_id);
@@ -41,6 +42,7 @@ async function showLogin(ctx: Context, services: Services, interaction: Interact
     rid: request.rid,
     expiresAt: qr.expires_at,
     restartUrl: restartUrl(services.basePath, interaction),
+    signupAllowed: signupAllowed(services.config.signup),
     // The number to pick, once a device has read this code: only ever in this page's HTML.
     number: request.status === 'scanned' && request.expires_at > services.clock() ? request.match_number : null,
   }, 200, appOrigins(interaction));

@@ -21,6 +21,12 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('reads SIGNUP: off by default, open, or a lower-cased domain list', () => {
+    expect(loadConfig({}).signup).toEqual({ mode: 'off' });
+    expect(loadConfig({ SIGNUP: 'open' }).signup).toEqual({ mode: 'open' });
+    expect(loadConfig({ SIGNUP: 'domain:Example.com, example.org' }).signup).toEqual({ mode: 'domain', domains: ['example.com', 'example.org'] });
+  });
+
   it('reads RATE_LIMITS over the defaults and TRUST_PROXY as a hop count or CIDR list', () => {
     const config = loadConfig({ RATE_LIMITS: 'auth_ip=5/10, logout_ip=1/3600', TRUST_PROXY: '2' });
     expect(config.rateLimits.auth_ip).toEqual({ limit: 5, window: 10 });
@@ -67,6 +73,9 @@ describe('configuration', () => {
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: must be at least 32 characters'],
     [{ KEYS_SECRET: 'short' }, 'KEYS_SECRET: must be at least 32 characters'],
     [{ KEYS_RELOAD_INTERVAL: '0' }, 'KEYS_RELOAD_INTERVAL: must be between 1 and 3600'],
+    [{ SIGNUP: 'yes' }, 'SIGNUP: expected off, open or domain:<comma-separated domains>'],
+    [{ SIGNUP: 'domain:' }, 'SIGNUP: "" is not a domain name'],
+    [{ SIGNUP: 'domain:example.com,not a domain' }, 'SIGNUP: "not a domain" is not a domain name'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
