@@ -1,0 +1,64 @@
+// Sign-up by QR in a real browser (headless Chromium): the sign-in page's link, the form, the
+// enrollment QR code read from a screenshot (as a phone's camera would), the reference
+// authenticator enrolling from it, and the page going on to the app by itself under the strict
+// CSP. The relying party's redirect_uri is answered by the browser itself.
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { decodeScreenshot } from '../helpers/qrImages.ts';
+import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
+import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+
+const RP_ORIGIN = new URL(RP_REDIRECT).origin;
+
+describe('sign-up by QR in Chromium', () => {
+  let browser: Browser;
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    scanin = await startTestScanin({ env: { SIGNUP: 'open' } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await scanin?.close();
+  });
+
+  it('link → form → the QR decoded from a screenshot is the enrollment URL → the phone enrolls → back at the app with tokens', async () => {
+    const config = await discover(scanin.issuer);
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    let reached: (url: string) => void;
+    const callback = new Promise<string>((resolve) => (reached = resolve));
+    await page.route(`${RP_ORIGIN}/**`, async (route) => {
+      reached(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title>' });
+    });
+
+    const auth = await authorizationRequest(config);
+    await page.goto(auth.url);
+    await page.locator('#signup-link').click();
+    await page.locator('input[name=email]').fill('chromium@example.com');
+    await page.locator('input[name=name]').fill('Chromium Person');
+    await page.locator('button[type=submit]').click();
+    await page.locator('#qr svg').waitFor();
+
+    const shown = await decodeScreenshot(page, await page.locator('#qr').screenshot());
+    expect(shown).toMatch(new RegExp(`^${scanin.issuer}/e/[A-Za-z0-9_-]+$`));
+    expect(await page.locator('#qr-link').getAttribute('href')).toBe(shown);
+
+    await new Authenticator({ keysFile: join(scanin.dir, 'chromium-phone.json') }).enroll(shown, { deviceName: 'Chromium Phone' });
+    const url = await callback;
+    const tokens = await redeem(config, url, auth);
+    expect(tokens.claims()!.email).toBe('chromium@example.com');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
