@@ -28,6 +28,7 @@ import { connectDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { sweepRateLimits } from './store/rateLimits.ts';
+import { sweepRememberedBrowsers } from './store/rememberedBrowsers.ts';
 import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
 import { recordIssuer } from './store/settings.ts';
@@ -66,6 +67,7 @@ async function sweep(services: Services): Promise<void> {
   await sweepLoginRequests(services.db, now - services.config.interactionTtl);
   await sweepRequestIds(services.db, now);
   await sweepRateLimits(services.db, now);
+  await sweepRememberedBrowsers(services.db, now);
   await sweepAudit(services.db, now - services.config.auditRetentionDays * 86400);
 }
 

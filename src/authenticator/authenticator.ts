@@ -441,7 +441,9 @@ function chooseDevice(
   if (atIssuer.length === 0) throw new Error(`no device enrolled at ${request.issuer} in ${keysFile}: enroll one first`);
   const candidates = atIssuer.filter(fits);
   if (candidates.length === 0) {
-    throw new Error(`this sign-in is for another account than those enrolled at ${request.issuer} (${[...new Set(atIssuer.map((d) => d.email))].join(', ')})`);
+    throw new Error(
+      `this sign-in is for another account than those enrolled at ${request.issuer} (${[...new Set(atIssuer.map((d) => d.email))].join(', ')}); if the browser says "Continue as" someone else, choose "Use another account" there and scan again`,
+    );
   }
   const accounts = new Set(candidates.map((device) => device.sub));
   if (accounts.size > 1) {

@@ -89,6 +89,7 @@ export function cibaFeature({ db, clock, config, bus }: BackchannelInputs): CIBA
         kind: 'backchannel',
         binding_message: bindingMessage,
         expected_account_id: account.accountId,
+        expected_from: 'login_hint',
       });
       await bus.publish(inboxTopic(account.accountId), { type: 'inbox', data: { rid } });
     },

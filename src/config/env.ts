@@ -43,6 +43,8 @@ export type Config = {
   keysReloadInterval: number;
   /** Who may create an account from the sign-in page. */
   signup: SignupPolicy;
+  /** Days a browser remembers the account last signed in on it (0: never remembers). */
+  rememberAccountDays: number;
 };
 
 /** `off`: nobody; `open`: anyone; `domain`: addresses at one of `domains` (lower case). */
@@ -231,5 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     keysSecret: secret(env, 'KEYS_SECRET'),
     keysReloadInterval: integer(env, 'KEYS_RELOAD_INTERVAL', 60, 1, 3600),
     signup: parseSignup(env.SIGNUP),
+    // Browsers keep a cookie at most 400 days whatever it asks for (RFC 6265bis).
+    rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
   };
 }

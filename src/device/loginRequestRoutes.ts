@@ -5,7 +5,7 @@
 // learns which app asks and until when, and cannot make the browser say "Scanned" (SECURITY.md).
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
 // (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
-// the expected account, when the sign-in named one (403) → decision and number (400) → one
+// the expected account, when the sign-in expects one (403) → decision and number (400) → one
 // conditional update (exactly one concurrent answer wins) → wake the browser (a QR login) or
 // hand the answer to the engine (a backchannel sign-in).
 import type Router from '@koa/router';
@@ -14,6 +14,7 @@ import { finishBackchannelRequest } from '../ciba/backchannel.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { approvedBy } from '../login/approvedBy.ts';
+import { expectedAccountNow } from '../login/expectedAccount.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { proximity } from '../login/proximity.ts';
 import { accountHint } from '../protocol/accountHint.ts';
@@ -35,8 +36,8 @@ async function loadOpenRequest(services: Services, rid: string): Promise<LoginRe
   return request;
 }
 
-/** What anyone holding the QR code may learn: which app asks, and until when. */
-function publicView(services: Services, request: LoginRequest, clientName: string) {
+/** What anyone holding the QR code may learn: which app asks, and until when. `expected`: expectedAccountNow. */
+function publicView(services: Services, request: LoginRequest, clientName: string, expected: string | null) {
   return {
     rid: request.rid,
     act: 'login',
@@ -45,14 +46,14 @@ function publicView(services: Services, request: LoginRequest, clientName: strin
     ...(request.kind === 'backchannel' ? { kind: 'backchannel' } : {}),
     expires_at: request.expires_at,
     // Before a signed read the device must know which of its keys may answer (§7, the choice rule).
-    ...(request.expected_account_id ? { account_hint: accountHint(request.rid, request.expected_account_id) } : {}),
+    ...(expected ? { account_hint: accountHint(request.rid, expected) } : {}),
   };
 }
 
 /** What an enrolled device reading with its signature gets: all it needs to answer. */
-function deviceView(services: Services, request: LoginRequest, clientName: string, deviceIp: string) {
+function deviceView(services: Services, request: LoginRequest, clientName: string, expected: string | null, deviceIp: string) {
   return {
-    ...publicView(services, request, clientName),
+    ...publicView(services, request, clientName, expected),
     challenge: request.challenge,
     // A backchannel sign-in has no browser: what the app shows the person stands in for it.
     ...(request.kind === 'backchannel'
@@ -82,8 +83,9 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const client = await provider.Client.find(request.client_id);
     const clientName = cleanText(client?.clientName ?? request.client_id, TEXT_LIMITS.clientName);
+    const expected = await expectedAccountNow(db, request);
     if (!ctx.get('authorization')) {
-      ctx.body = publicView(services, request, clientName);
+      ctx.body = publicView(services, request, clientName, expected);
       return;
     }
     await authenticateDeviceRequest(ctx, services, { act: 'login', path: ctx.path });
@@ -91,7 +93,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     if (ctx.method === 'GET' && (await markScanned(db, request.rid, clock()))) {
       await bus.publish(interactionTopic(request.uid), { type: 'scanned', data: {} });
     }
-    ctx.body = deviceView(services, request, clientName, clientIp(ctx));
+    ctx.body = deviceView(services, request, clientName, expected, clientIp(ctx));
   });
 
   router.post('/device/v1/requests/:rid', async (ctx) => {
@@ -106,9 +108,11 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       bindings: { rid: request.rid, chal: request.challenge },
     });
     await enforceRateLimit(services, 'request_answer_account', device.account_id);
-    // The sign-in named its account (login_hint): another account's device may not answer it,
-    // neither to sign the browser in as someone else nor to deny the person it is for.
-    if (request.expected_account_id !== null && device.account_id !== request.expected_account_id) throw wrongAccount();
+    // The sign-in expects an account (login_hint, or the browser's own: login/expectedAccount.ts):
+    // another account's device may not answer it, neither to sign the browser in as someone else
+    // nor to deny the person it is for.
+    const expected = await expectedAccountNow(db, request);
+    if (expected !== null && device.account_id !== expected) throw wrongAccount();
     const decision = parseDecision(payload);
     const userVerified = parseUserVerified(payload);
     const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;

@@ -6,6 +6,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { clientIp } from '../http/ip.ts';
+import { expectedAccount, type ExpectedAccount } from './expectedAccount.ts';
 import type { BrowserContext } from './loginRequests.ts';
 
 export type Interaction = Awaited<ReturnType<Services['provider']['interactionDetails']>>;
@@ -24,14 +25,16 @@ export function requireLoginPrompt(interaction: Interaction): void {
   }
 }
 
-export function browserContext(ctx: Context, interaction: Interaction): BrowserContext {
+/** `expected`: the account the sign-in expects, when the caller has it already (expectedAccount.ts). */
+export async function browserContext(ctx: Context, services: Services, interaction: Interaction, expected?: ExpectedAccount | null): Promise<BrowserContext> {
+  const expecting = expected === undefined ? await expectedAccount(ctx, services, interaction) : expected;
   return {
     uid: interaction.uid,
     clientId: String(interaction.params.client_id),
     ip: clientIp(ctx),
     userAgent: ctx.get('user-agent') || 'unknown browser',
     signInExpiresAt: interaction.exp,
-    loginHint: typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : undefined,
+    expected: expecting ? { accountId: expecting.account.id, from: expecting.from } : null,
   };
 }
 

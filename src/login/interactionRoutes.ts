@@ -5,6 +5,10 @@
 //   GET  /interaction/:uid/complete  finishes the login the phone approved (or denied)
 //   POST /interaction/:uid/confirm   consent given
 //   POST /interaction/:uid/abort     the person cancels: the app gets access_denied
+//   POST /interaction/:uid/another-account   "Use another account": this sign-in no longer
+//                                    expects the browser's own account (expectedAccount.ts)
+//   POST /interaction/:uid/forget-account    "Forget this account": that, and the browser
+//                                    forgets the account it remembered (rememberedAccount.ts)
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { deviceRefusal } from '../accounts/access.ts';
@@ -23,6 +27,10 @@ import { approvedBy } from './approvedBy.ts';
 import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 import { signupAllowed } from '../signup/signup.ts';
+import { requireSameOrigin } from '../http/sameOrigin.ts';
+import { chooseAnyAccount } from '../store/rememberedBrowsers.ts';
+import { expectedAccount, liftable } from './expectedAccount.ts';
+import { forgetRememberedAccount, rememberAccount } from './rememberedAccount.ts';
 
 async function clientName(services: Services, interaction: Interaction): Promise<string> {
   const clientId = String(interaction.params.client_id);
@@ -31,8 +39,14 @@ async function clientName(services: Services, interaction: Interaction): Promise
 }
 
 async function showLogin(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
-  const request = await liveLoginRequest(services, browserContext(ctx, interaction));
+  const expected = await expectedAccount(ctx, services, interaction);
+  const request = await liveLoginRequest(services, await browserContext(ctx, services, interaction, expected));
   const qr = await qrView(services.issuer, request);
+  // Only the browser's own account is named on the page: one an app named with login_hint would
+  // tell anyone who types an email into an authorization URL whose account it is.
+  const continueAs = expected && liftable(expected.from)
+    ? { name: cleanText(expected.account.name, TEXT_LIMITS.name), email: cleanText(expected.account.email, TEXT_LIMITS.email), forgettable: expected.from === 'remembered' }
+    : null;
   ctx.set('Cache-Control', 'no-store');
   await render(ctx, 'login', {
     uid: interaction.uid,
@@ -43,6 +57,7 @@ async function showLogin(ctx: Context, services: Services, interaction: Interact
     expiresAt: qr.expires_at,
     restartUrl: restartUrl(services.basePath, interaction),
     signupAllowed: signupAllowed(services.config.signup),
+    continueAs,
     // The number to pick, once a device has read this code: only ever in this page's HTML.
     number: request.status === 'scanned' && request.expires_at > services.clock() ? request.match_number : null,
   }, 200, appOrigins(interaction));
@@ -86,13 +101,13 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     const interaction = await loadInteraction(ctx, services);
     requireLoginPrompt(interaction);
     const shownRid = typeof ctx.query.rid === 'string' ? ctx.query.rid : undefined;
-    await openEventStream(ctx, services, browserContext(ctx, interaction), interaction.exp, shownRid);
+    await openEventStream(ctx, services, await browserContext(ctx, services, interaction), interaction.exp, shownRid);
   });
 
   router.get('/interaction/:uid/status', async (ctx) => {
     const interaction = await loadInteraction(ctx, services);
     requireLoginPrompt(interaction);
-    const request = await liveLoginRequest(services, browserContext(ctx, interaction));
+    const request = await liveLoginRequest(services, await browserContext(ctx, services, interaction));
     ctx.set('Cache-Control', 'no-store');
     const state = browserState(request, clock(), services.basePath);
     const account = state.status === 'approved' ? { account: await approvedBy(db, request.account_id) } : {};
@@ -117,6 +132,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     if (!device || refusal) {
       return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that approved this sign-in can no longer sign in.' });
     }
+    await rememberAccount(ctx, services, request.account_id!);
     // `device_id` rides along to the session the engine stores (see oidc/sessionOrigin.ts).
     await finishInteraction(ctx, services, {
       login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: device.id },
@@ -137,6 +153,30 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     const grantId = await grant.save();
     await rememberConsent(db, accountId, clientId, { scope, claims }, clock());
     await finishInteraction(ctx, services, { consent: { grantId } });
+  });
+
+  /** The sign-in at its login prompt, from a form on its own page. */
+  async function fromOwnPage(ctx: Context): Promise<Interaction> {
+    requireSameOrigin(ctx, services.issuer);
+    const interaction = await loadInteraction(ctx, services);
+    requireLoginPrompt(interaction);
+    return interaction;
+  }
+
+  router.post('/interaction/:uid/another-account', async (ctx) => {
+    const interaction = await fromOwnPage(ctx);
+    // Holds for every code of this sign-in, the one already shown included (expectedAccountNow).
+    await chooseAnyAccount(db, interaction.uid, interaction.exp);
+    ctx.status = 303;
+    ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
+  });
+
+  router.post('/interaction/:uid/forget-account', async (ctx) => {
+    const interaction = await fromOwnPage(ctx);
+    await forgetRememberedAccount(ctx, services);
+    await chooseAnyAccount(db, interaction.uid, interaction.exp);
+    ctx.status = 303;
+    ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {

@@ -3,8 +3,8 @@
 import { newChallenge, newId } from '../ids.ts';
 import { alreadyAnswered, expired, signInEnded } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
-import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { insertLoginRequest, latestLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
+import type { ExpectedFrom } from './expectedAccount.ts';
 import { newMatchNumbers } from './numbers.ts';
 
 export type BrowserContext = {
@@ -14,8 +14,8 @@ export type BrowserContext = {
   userAgent: string;
   /** When the interaction ends (epoch seconds): no request of it may live longer. */
   signInExpiresAt: number;
-  /** The authorization request's login_hint, if any. */
-  loginHint: string | undefined;
+  /** The account this sign-in expects, and where that came from (expectedAccount.ts). */
+  expected: { accountId: string; from: ExpectedFrom } | null;
 };
 
 export type BrowserState =
@@ -63,12 +63,6 @@ export function browserState(request: LoginRequest, now: number, basePath: strin
   }
 }
 
-/** The account a login_hint names, when it is the email of one. */
-async function expectedAccountId(services: Services, loginHint: string | undefined): Promise<string | null> {
-  const email = loginHint === undefined ? null : normalizeEmail(loginHint);
-  return (email && (await findAccountByEmail(services.db, email))?.id) || null;
-}
-
 /** NUMBER_MATCHING, unless the client opted out with `"number_matching": false`. */
 async function numberMatchingFor(services: Services, clientId: string): Promise<boolean> {
   if (!services.config.numberMatching) return false;
@@ -99,7 +93,8 @@ export async function liveLoginRequest(services: Services, browser: BrowserConte
     expires_at: Math.min(now + config.requestTtl, browser.signInExpiresAt),
     answered_at: null,
     sign_in_expires_at: browser.signInExpiresAt,
-    expected_account_id: await expectedAccountId(services, browser.loginHint),
+    expected_account_id: browser.expected?.accountId ?? null,
+    expected_from: browser.expected?.from ?? null,
     wrong_number: false,
   });
 }

@@ -12,7 +12,8 @@ import { readBody } from '../device/body.ts';
 import { clientIp } from '../http/ip.ts';
 import { render } from '../http/render.ts';
 import { qrSvg } from '../login/qr.ts';
-import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from '../login/interaction.ts';
+import { finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from '../login/interaction.ts';
+import { rememberAccount } from '../login/rememberedAccount.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
@@ -62,7 +63,7 @@ export function mountSignupRoutes(router: Router, services: Services): void {
       await startSignup(services, {
         uid: interaction.uid,
         ip: clientIp(ctx),
-        clientId: browserContext(ctx, interaction).clientId,
+        clientId: String(interaction.params.client_id),
         expiresAt: interaction.exp,
         ...values,
       });
@@ -107,6 +108,7 @@ export function mountSignupRoutes(router: Router, services: Services): void {
     if (!device || device.status !== 'active') {
       return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that enrolled can no longer sign in.' });
     }
+    await rememberAccount(ctx, services, enrollment.account_id);
     await finishInteraction(ctx, services, {
       login: { accountId: enrollment.account_id, ...authenticationContext(false), remember: true, device_id: device.id },
     });

@@ -31,8 +31,10 @@ export type LoginRequest = {
   user_verified?: boolean | number;
   /** When the browser's interaction ends (null for requests made before migration 002). */
   sign_in_expires_at: number | null;
-  /** The account the sign-in's login_hint (browser or backchannel) named: only its devices may answer. */
+  /** The account the sign-in expects (login_hint, or the browser's own account): only its devices may answer. */
   expected_account_id: string | null;
+  /** Where that came from: `login_hint`, `session` or `remembered` (login/expectedAccount.ts); null before migration 014. */
+  expected_from?: string | null;
   /** A denial that was a wrong number pick (SQLite gives 0/1). */
   wrong_number: boolean | number;
 };

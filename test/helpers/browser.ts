@@ -70,6 +70,21 @@ export class TestBrowser {
     return { page, leftTo: undefined };
   }
 
+  /** A cookie's value in the jar, as the browser would send it. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name)?.value;
+  }
+
+  /** Puts a cookie in the jar by hand (copied from another browser, or forged). */
+  setCookie(name: string, value: string, path = '/'): void {
+    this.cookies.set(name, { value, path });
+  }
+
+  /** Drops the cookies whose names start with `prefix`, as a browser does when they expire. */
+  dropCookies(prefix: string): void {
+    for (const name of [...this.cookies.keys()]) if (name.startsWith(prefix)) this.cookies.delete(name);
+  }
+
   cookieFor(url: string): string {
     return this.cookieHeader(new URL(url));
   }
