@@ -13,6 +13,7 @@ import { defaultIssuer, type Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
 import { openBus } from './events/openBus.ts';
 import { OpenStreams } from './events/openStreams.ts';
+import { withAccountPageClient } from './accountPage/accountClient.ts';
 import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -90,7 +91,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
     bus = await openBus(config.database, db, log);
-    const provider = createProvider({ config, issuer, db, clock, clients, signingKeys, cookieKeys, bus, log });
+    // The account page signs people in as an application of Scanin's own (src/accountPage/).
+    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log });
     await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
       await provider.Client.validate(metadata);
       return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());

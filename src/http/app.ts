@@ -10,6 +10,7 @@ import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
+import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
@@ -26,7 +27,7 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/healthz', '/readyz', '/metrics', '/docs/'];
+const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/account', '/healthz', '/readyz', '/metrics', '/docs/'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -42,6 +43,7 @@ export function createApp(services: Services): Koa {
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
   mountSignupRoutes(pages, services);
+  mountAccountPage(pages, services);
   mountWebApp(pages);
 
   const deviceApi = new Router();

@@ -35,7 +35,7 @@ export type ProviderInputs = {
 const DAY = 24 * 60 * 60;
 
 /**
- * The grant a login may reuse: the one this session already has for the client; else, for a
+ * The grant a login may reuse: the one this session still has for the client; else, for a
  * first-party client, one covering what it asks; else one rebuilt from remembered consent.
  * Whatever the grant lacks, oidc-provider's consent prompt then asks for.
  */
@@ -44,7 +44,10 @@ function grantLoader(db: Db) {
     const { Grant } = ctx.oidc.provider;
     const client = ctx.oidc.client!;
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(client.clientId);
-    if (grantId) return Grant.find(grantId);
+    const existing = grantId ? await Grant.find(grantId) : undefined;
+    if (existing) return existing;
+    // A session's grant may be gone (the person revoked the app on the account page): then the
+    // app is let in again as if new, first-party without asking, third-party through consent.
     const accountId = ctx.oidc.session!.accountId;
     if (!accountId) return undefined;
     const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;

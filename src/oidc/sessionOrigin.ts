@@ -15,7 +15,8 @@ function loginDevice(): string | undefined {
   return typeof deviceId === 'string' ? deviceId : undefined;
 }
 
-async function sessionDevice(db: Db, uid: string): Promise<string | undefined> {
+/** The device whose approval signed in the session `uid`, if known. */
+export async function sessionDevice(db: Db, uid: string): Promise<string | undefined> {
   const row = (await db('oidc_payloads').where({ model: 'Session', uid }).whereNotNull('device_id').first('device_id')) as { device_id: string } | undefined;
   return row?.device_id;
 }

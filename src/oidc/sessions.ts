@@ -4,12 +4,20 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 
+/** Deletes grants with every token and code they handed out (in the caller's transaction). */
+export async function deleteGrants(trx: Db, grantIds: string[]): Promise<void> {
+  for (let i = 0; i < grantIds.length; i += 500) {
+    const chunk = grantIds.slice(i, i + 500);
+    await trx('oidc_payloads').whereIn('grant_id', chunk).delete();
+    await trx('oidc_payloads').where('model', 'Grant').whereIn('id', chunk).delete();
+  }
+}
+
 /** Deletes `rows` and every token and code of the grants among them, at once. */
 async function deleteWithGrants(db: Db, by: { device_id: string } | { account_id: string }): Promise<number> {
   return db.transaction(async (trx): Promise<number> => {
     const grants = (await trx('oidc_payloads').where({ ...by, model: 'Grant' }).select('id')) as Array<{ id: string }>;
-    const ids = grants.map((grant) => grant.id);
-    for (let i = 0; i < ids.length; i += 500) await trx('oidc_payloads').whereIn('grant_id', ids.slice(i, i + 500)).delete();
+    await deleteGrants(trx, grants.map((grant) => grant.id));
     return Number(await trx('oidc_payloads').where(by).delete());
   });
 }
@@ -79,11 +87,7 @@ export async function endSession(db: Db, uid: string, accountId?: string): Promi
       .where({ model: 'Session', uid, ...(accountId ? { account_id: accountId } : {}) })
       .select('payload')) as Array<{ payload: string }>;
     if (!rows.length) return false;
-    const grantIds = rows.flatMap((row) => grantIdsOf(JSON.parse(row.payload) as AdapterPayload));
-    if (grantIds.length) {
-      await trx('oidc_payloads').whereIn('grant_id', grantIds).delete();
-      await trx('oidc_payloads').where('model', 'Grant').whereIn('id', grantIds).delete();
-    }
+    await deleteGrants(trx, rows.flatMap((row) => grantIdsOf(JSON.parse(row.payload) as AdapterPayload)));
     await trx('oidc_payloads').where({ model: 'Session', uid }).delete();
     return true;
   });

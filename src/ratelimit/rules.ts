@@ -22,6 +22,8 @@ export const RATE_LIMIT_RULES = {
   signup_ip: { limit: 10, window: 3600 },
   /** Sign-ups per email address asked for. */
   signup_account: { limit: 3, window: 3600 },
+  /** Forms sent on the account page (rename, revoke, sign out, …) per account. */
+  account_page_account: { limit: 60, window: 60 },
   /** Logouts (`/session/end`) per client IP. */
   logout_ip: { limit: 60, window: 60 },
 } satisfies Record<string, RateLimit>;
