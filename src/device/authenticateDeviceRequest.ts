@@ -7,11 +7,16 @@
 //   htm, htu     the method and the full URL, so it cannot be replayed against another endpoint
 //   body_sha256  base64url SHA-256 of the exact body bytes (of nothing, for a GET)
 //   jti          unique per request: a second use is refused while the iat window lasts
-// Order: body size (413) → header present with scheme Scanin (401) → the assertion as for any
-// device: header, device known (401), not revoked (403), active, signature, claims → jti unused.
+// Order: the address's rate limit (429) → body size (413) → header present with scheme Scanin
+// (401) → the assertion as for any device: header, device known (401), not revoked (403),
+// active, signature, claims → the device's rate limit (429) → jti unused. The device's limit
+// comes only after its signature, so nobody can use up another device's quota with its kid.
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { invalidAssertion, missingDeviceAuthorization } from '../protocol/errors.ts';
+import { clientIp, networkOf } from '../http/ip.ts';
+import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
+import type { RateLimitRule } from '../ratelimit/rules.ts';
 import type { Services } from '../services.ts';
 import { recordRequestId } from '../store/deviceRequestIds.ts';
 import type { Device } from '../store/devices.ts';
@@ -24,6 +29,8 @@ export type DeviceRequestExpectation = {
   act: string;
   /** The route's path under the issuer, e.g. `/device/v1/vault`: htu is `{issuer}{path}[?query]`. */
   path: string;
+  /** The rate limits counted per client address and per device, if the endpoint has its own. */
+  limits?: { ip: RateLimitRule; device: RateLimitRule };
 };
 
 export type AuthenticatedDeviceRequest = { device: Device; body: Buffer; now: number };
@@ -36,6 +43,7 @@ export function bodySha256(body: Uint8Array): string {
 }
 
 export async function authenticateDeviceRequest(ctx: Context, services: Services, expected: DeviceRequestExpectation): Promise<AuthenticatedDeviceRequest> {
+  if (expected.limits) await enforceRateLimit(services, expected.limits.ip, networkOf(clientIp(ctx)));
   const body = await readBody(ctx, DEVICE_BODY_LIMIT);
   const authorization = ctx.get('authorization');
   if (!authorization) throw missingDeviceAuthorization('this endpoint needs "Authorization: Scanin <JWS>" signed by an enrolled device');
@@ -50,6 +58,7 @@ export async function authenticateDeviceRequest(ctx: Context, services: Services
     act: expected.act,
     bindings: { htm: ctx.method, htu, body_sha256: bodySha256(body) },
   });
+  if (expected.limits) await enforceRateLimit(services, expected.limits.device, device.id);
   const { jti, iat } = payload as { jti: unknown; iat: number };
   if (typeof jti !== 'string' || !JTI.test(jti)) throw invalidAssertion('jti must be 16 to 128 characters from A-Z a-z 0-9 - _, new for every request');
   // Kept until the assertion's iat window has passed: after that the iat check refuses it anyway.

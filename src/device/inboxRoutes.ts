@@ -2,6 +2,7 @@
 // shows (CIBA), authenticated by the device (`Authorization: Scanin`, act "inbox"). With `wait`
 // (1–30 s) it is a long poll: an empty inbox answers when a request arrives or the time is up.
 // Each entry names a login request the phone then reads and answers as a scanned QR code.
+// Polls count against the client's address (inbox_ip) and, once signed, the device (inbox_device).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { inboxTopic } from '../events/bus.ts';
@@ -56,7 +57,7 @@ export function mountInboxRoutes(router: Router, services: Services): void {
   }
 
   router.get(INBOX_PATH, async (ctx) => {
-    const { device } = await authenticateDeviceRequest(ctx, services, { act: 'inbox', path: INBOX_PATH });
+    const { device } = await authenticateDeviceRequest(ctx, services, { act: 'inbox', path: INBOX_PATH, limits: { ip: 'inbox_ip', device: 'inbox_device' } });
     const wait = parseWait(ctx.query.wait);
     const waiter = wait > 0 ? inboxWaiter(ctx, services, device.account_id, wait) : undefined;
     let requests: LoginRequest[];

@@ -26,6 +26,17 @@ export const RATE_LIMIT_RULES = {
   account_page_account: { limit: 60, window: 60 },
   /** Logouts (`/session/end`) per client IP. */
   logout_ip: { limit: 60, window: 60 },
+  /** Vault reads and writes (`/device/v1/vault`) per client IP, before the signature is checked. */
+  vault_ip: { limit: 300, window: 60 },
+  /** Vault reads and writes per device (counted once its signature is checked). A phone reads
+   *  its notebook when it opens it and writes it when the person saves: a few a minute. */
+  vault_device: { limit: 60, window: 60 },
+  /** Inbox polls (`/device/v1/inbox`) per client IP, before the signature is checked. Many
+   *  phones can share one address (an office, a carrier's NAT), each polling twice a minute. */
+  inbox_ip: { limit: 600, window: 60 },
+  /** Inbox polls per device (counted once its signature is checked). A phone long-polls every
+   *  ≤30 s and again at once after an answer: a few a minute, even with several tabs open. */
+  inbox_device: { limit: 60, window: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitRule = keyof typeof RATE_LIMIT_RULES;

@@ -3,7 +3,10 @@
 // X-Forwarded-For), so one test process can be several clients.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestAuthorization } from '../../src/authenticator/assertion.ts';
 import { startScanin } from '../../src/server.ts';
+import { findVault } from '../../src/store/vaults.ts';
+import { enrollDevice, type TestDevice } from '../helpers/device.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { TestBrowser } from '../helpers/browser.ts';
@@ -105,6 +108,107 @@ describe('the device API from one address', () => {
       statuses.push(answer.statusCode);
     }
     expect(statuses).toEqual([404, 404, 429]);
+  });
+});
+
+describe("a device's own calls (vault, inbox), per address and per device", () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({
+      env: { TRUST_PROXY: '127.0.0.1', RATE_LIMITS: 'vault_ip=5/3600,vault_device=3/3600,inbox_ip=5/3600,inbox_device=3/3600' },
+    });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  /** A signed call of `device` from `ip`; `signer` signs instead (a forgery with device's kid). */
+  async function deviceCall(device: TestDevice, ip: string, method: 'GET' | 'PUT', path: string, body = '', act = path.includes('vault') ? 'vault' : 'inbox') {
+    const url = `${scanin.issuer}${path}`;
+    const authorization = requestAuthorization(device.key, { issuer: scanin.issuer, act, method, url, body: new TextEncoder().encode(body), iat: scanin.services.clock() });
+    const answer = await request(url, {
+      method,
+      headers: { authorization, 'x-forwarded-for': ip, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body || undefined,
+    });
+    return { status: answer.statusCode, retryAfter: answer.headers['retry-after'], body: (await answer.body.json()) as Record<string, unknown> };
+  }
+
+  it('refuses a fourth vault call of one device with 429 JSON and Retry-After, writes nothing, and other devices go on', async () => {
+    const phone = await enrollDevice(scanin, 'vault-phone@example.com');
+    const other = await enrollDevice(scanin, 'vault-other@example.com');
+    expect((await deviceCall(phone, '198.51.100.30', 'GET', '/device/v1/vault')).status).toBe(200);
+    expect((await deviceCall(phone, '198.51.100.31', 'PUT', '/device/v1/vault', JSON.stringify({ version: 0, data: 'AAAA' }))).status).toBe(200);
+    expect((await deviceCall(phone, '198.51.100.32', 'GET', '/device/v1/vault')).status).toBe(200);
+    // From a fourth address: the device's own count trips, wherever it calls from.
+    const refused = await deviceCall(phone, '198.51.100.33', 'PUT', '/device/v1/vault', JSON.stringify({ version: 1, data: 'BBBB' }));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: 'rate_limited' });
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect((await findVault(scanin.services.db, phone.id))).toMatchObject({ version: 1, data: 'AAAA' });
+    expect((await deviceCall(other, '198.51.100.33', 'GET', '/device/v1/vault')).status).toBe(200);
+  });
+
+  it("counts forgeries against the address, not against the device whose kid they carry", async () => {
+    const victim = await enrollDevice(scanin, 'vault-victim@example.com');
+    const attacker = await enrollDevice(scanin, 'vault-attacker@example.com');
+    const forged = { ...attacker, id: victim.id, key: { ...attacker.key, deviceId: victim.id } } as TestDevice;
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await deviceCall(forged, '203.0.113.40', 'GET', '/device/v1/vault')).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await deviceCall(victim, '198.51.100.41', 'GET', '/device/v1/vault')).status).toBe(200);
+  });
+
+  it('refuses inbox polls past the per-device and per-address limits with 429 JSON', async () => {
+    const phone = await enrollDevice(scanin, 'inbox-phone@example.com');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await deviceCall(phone, `198.51.100.${50 + i}`, 'GET', '/device/v1/inbox')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const crowd = await Promise.all(['a', 'b', 'c'].map((name) => enrollDevice(scanin, `inbox-${name}@example.com`)));
+    const shared = [];
+    for (const device of [...crowd, ...crowd]) shared.push((await deviceCall(device, '192.0.2.200', 'GET', '/device/v1/inbox')).status);
+    expect(shared).toEqual([200, 200, 200, 200, 200, 429]);
+    const refused = await deviceCall(crowd[0]!, '192.0.2.200', 'GET', '/device/v1/inbox');
+    expect(refused.body).toMatchObject({ error: 'rate_limited' });
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+  });
+});
+
+describe('the default limits of the vault and the inbox', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    // The defaults, not the test suite's unreachable ones.
+    scanin = await startTestScanin({ env: { RATE_LIMITS: 'auth_ip=120/60' } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it("let a phone poll its inbox and save its notebook as the web app does, for a minute's worth and more", async () => {
+    const phone = await enrollDevice(scanin, 'normal-phone@example.com');
+    const url = (path: string) => `${scanin.issuer}${path}`;
+    const signed = (method: 'GET' | 'PUT', path: string, body = '') =>
+      requestAuthorization(phone.key, { issuer: scanin.issuer, act: path.includes('vault') ? 'vault' : 'inbox', method, url: url(path), body: new TextEncoder().encode(body), iat: scanin.services.clock() });
+    // Ten minutes of a busy phone squeezed into one window: a poll every 25 s with two tabs open
+    // (48), and the notebook opened and saved twenty times (40).
+    let version = 0;
+    for (let i = 0; i < 48; i++) {
+      const poll = await request(url('/device/v1/inbox'), { headers: { authorization: signed('GET', '/device/v1/inbox') } });
+      expect(poll.statusCode).toBe(200);
+      await poll.body.text();
+    }
+    for (let i = 0; i < 20; i++) {
+      const read = await request(url('/device/v1/vault'), { headers: { authorization: signed('GET', '/device/v1/vault') } });
+      expect(read.statusCode).toBe(200);
+      await read.body.text();
+      const body = JSON.stringify({ version, data: 'AAAA' });
+      const write = await request(url('/device/v1/vault'), { method: 'PUT', headers: { authorization: signed('PUT', '/device/v1/vault', body), 'content-type': 'application/json' }, body });
+      expect(write.statusCode).toBe(200);
+      await write.body.text();
+      version++;
+    }
   });
 });
 
