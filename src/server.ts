@@ -14,6 +14,7 @@ import type { EventBus } from './events/bus.ts';
 import { openBus } from './events/openBus.ts';
 import { OpenStreams } from './events/openStreams.ts';
 import { withAccountPageClient } from './accountPage/accountClient.ts';
+import { openPlaceLookup } from './geo/placeLookup.ts';
 import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -80,6 +81,8 @@ export type StartOptions = {
 export async function startScanin(config: Config, clock: Clock = systemClock, options: StartOptions = {}): Promise<RunningScanin> {
   const log: Logger = createLogger(config.logLevel, options.logDestination);
   const clients = readClientsFile(config.clientsFile);
+  // Before anything opens: a GEOIP_DB that is no IP database stops the start with its name.
+  const places = openPlaceLookup(config.geoipDb);
   const db = await connectDatabase(config.database, log);
   const server = createServer();
   let bus: EventBus | undefined;
@@ -104,7 +107,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const streams = new OpenStreams();
     const metrics = createMetrics(() => streams.size);
     countTokenRequests(provider, metrics);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Clock } from './clock.ts';
 import type { Config } from './config/env.ts';
 import type { EventBus } from './events/bus.ts';
+import type { PlaceLookup } from './geo/placeLookup.ts';
 import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
 import type { Logger } from './log/logger.ts';
@@ -24,4 +25,6 @@ export type Services = {
   provider: Provider;
   log: Logger;
   metrics: Metrics;
+  /** Where a browser's address is, roughly (GEOIP_DB), for the phone's approve screen. */
+  places: PlaceLookup;
 };

@@ -38,9 +38,12 @@ export type LoginRequest = {
   client: { client_id: string; name: string };
   /** `qr`: a browser shows the code (and `browser` says which); `backchannel`: an app asked without a browser (from the inbox). */
   kind: 'qr' | 'backchannel';
-  browser?: { ip: string; user_agent: string };
+  /** `place`: where the browser's address is, roughly ("Germany", "Local network"); absent when unknown. */
+  browser?: { ip: string; place?: string; user_agent: string };
   /** Backchannel: what the app shows the person (null: nothing); show it to the user. */
   binding_message?: string | null;
+  /** When the request was made (server clock): its age is the answer's Date minus this. */
+  created_at: number;
   expires_at: number;
   /** Present when number matching is on: three 2-digit numbers, the browser (or the app) shows one. */
   number_choices?: string[];
@@ -152,11 +155,13 @@ function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
     issuer: string(json, 'issuer', 'request'),
     client: { client_id: string(client, 'client_id', 'request.client'), name: string(client, 'name', 'request.client') },
     kind,
+    created_at: number(json, 'created_at', 'request'),
     expires_at: number(json, 'expires_at', 'request'),
   };
   if (kind === 'qr') {
     const browser = object(json.browser, 'request.browser');
     request.browser = { ip: string(browser, 'ip', 'request.browser'), user_agent: string(browser, 'user_agent', 'request.browser') };
+    if (browser.place !== undefined) request.browser.place = string(browser, 'place', 'request.browser');
   } else {
     const message = json.binding_message;
     if (message !== null && typeof message !== 'string') throw new Error(`request.binding_message: expected a string or null, got ${JSON.stringify(message)}`);

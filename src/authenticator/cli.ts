@@ -116,15 +116,18 @@ function stringOption(values: Record<string, unknown>, name: string): string | u
 }
 
 function describeRequest(request: LoginRequest, nowMs: number): string[] {
-  const left = request.expires_at - Math.floor(nowMs / 1000);
+  const now = Math.floor(nowMs / 1000);
+  const left = request.expires_at - now;
   return [
     `Login request from ${request.client.name} (client_id ${request.client.client_id})`,
     ...(request.browser
-      ? [`  browser: ${request.browser.user_agent}`, `  IP:      ${request.browser.ip}`]
+      ? [`  browser: ${request.browser.user_agent}`, `  IP:      ${request.browser.ip}`, ...(request.browser.place ? [`  place:   ${request.browser.place}`] : [])]
       : [`  no browser: the app asked directly; it shows ${request.binding_message ? `"${request.binding_message}"` : 'no message'}`]),
     ...(request.proximity && !request.proximity.same_network
       ? [`  WARNING: this sign-in was started on another network (${request.proximity.browser_ip}) than this device's (${request.proximity.device_ip}). Approve only if you started it yourself.`]
       : []),
+    // Read just now, so this clock's "now" is the read's: it shows the age as it was then.
+    `  asked:   ${Math.max(0, now - request.created_at)} s ago`,
     `  expires: ${new Date(request.expires_at * 1000).toISOString()} (${left > 0 ? `in ${left} s` : 'expired'})`,
   ];
 }

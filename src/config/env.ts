@@ -1,7 +1,9 @@
 // The one place configuration is read: every variable Scanin understands, checked at start,
 // with errors that name the variable and say what a good value looks like.
+import { statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { defaultGeoDatabase } from '../geo/defaultDatabase.ts';
 import type { ProxyTrust } from '../http/ip.ts';
 import { isRateLimitRule, RATE_LIMIT_RULES, type RateLimits } from '../ratelimit/rules.ts';
 
@@ -45,6 +47,8 @@ export type Config = {
   signup: SignupPolicy;
   /** Days a browser remembers the account last signed in on it (0: never remembers). */
   rememberAccountDays: number;
+  /** The IP database (.mmdb) that places browsers for the phone; null: GEOIP_DB=off. */
+  geoipDb: string | null;
 };
 
 /** `off`: nobody; `open`: anyone; `domain`: addresses at one of `domains` (lower case). */
@@ -202,6 +206,25 @@ export function parseSignup(raw: string | undefined, name = 'SIGNUP'): SignupPol
   return { mode: 'domain', domains };
 }
 
+/**
+ * GEOIP_DB: unset for the shipped IP-to-country database, `off` for none, or the path of another
+ * .mmdb file (a city database places browsers more finely). The file must exist now; whether it
+ * is a MaxMind DB is checked when Scanin opens it at start (src/geo/placeLookup.ts).
+ */
+export function parseGeoipDb(raw: string | undefined, name = 'GEOIP_DB'): string | null {
+  if (raw === undefined || raw === '') return defaultGeoDatabase();
+  if (raw === 'off') return null;
+  const file = resolve(raw);
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new ConfigError(name, `there is no file at ${file}; expected the path of an .mmdb IP database (such as GeoLite2-City.mmdb or DB-IP's City Lite), or off`);
+  }
+  if (!isFile) throw new ConfigError(name, `${file} is not a file; expected the path of an .mmdb IP database, or off`);
+  return file;
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -235,5 +258,6 @@ export function loadConfig(env: Env = process.env): Config {
     signup: parseSignup(env.SIGNUP),
     // Browsers keep a cookie at most 400 days whatever it asks for (RFC 6265bis).
     rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
+    geoipDb: parseGeoipDb(env.GEOIP_DB),
   };
 }

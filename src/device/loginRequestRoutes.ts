@@ -50,15 +50,23 @@ function publicView(services: Services, request: LoginRequest, clientName: strin
   };
 }
 
+/** The browser that shows the QR code: its address, where that is roughly (when known), and what it says it is. */
+function browserView(services: Services, request: LoginRequest) {
+  const place = services.places(request.browser_ip);
+  return { ip: request.browser_ip, ...(place === undefined ? {} : { place }), user_agent: cleanText(request.user_agent, TEXT_LIMITS.userAgent) };
+}
+
 /** What an enrolled device reading with its signature gets: all it needs to answer. */
 function deviceView(services: Services, request: LoginRequest, clientName: string, expected: string | null, deviceIp: string) {
   return {
     ...publicView(services, request, clientName, expected),
     challenge: request.challenge,
+    // The phone shows how long ago the sign-in began, against the server's clock (its Date header).
+    created_at: request.created_at,
     // A backchannel sign-in has no browser: what the app shows the person stands in for it.
     ...(request.kind === 'backchannel'
       ? { binding_message: request.binding_message ?? null }
-      : { browser: { ip: request.browser_ip, user_agent: cleanText(request.user_agent, TEXT_LIMITS.userAgent) }, proximity: proximity(request.browser_ip, deviceIp) }),
+      : { browser: browserView(services, request), proximity: proximity(request.browser_ip, deviceIp) }),
     ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
   };
 }

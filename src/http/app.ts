@@ -62,8 +62,9 @@ export function createApp(services: Services): Koa {
   const engine = services.provider.callback();
 
   // Devices authenticate by signature, never by cookie, so any origin may call the API. This
-  // runs before routing so that preflight requests get their answer too.
-  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], maxAge: 600 });
+  // runs before routing so that preflight requests get their answer too. A web app on another
+  // origin reads Date too: ages and countdowns count on the server's clock (protocol §5).
+  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], exposeHeaders: ['Date'], maxAge: 600 });
 
   app.use(proxyHeaders(services.config.trustProxy));
   app.use(requestLog(services.log));

@@ -11,7 +11,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}]/gu;
 /** Combining marks stacked beyond what any script needs ("Zalgo" text) are dropped. */
 const STACKED_MARKS = /(\p{M}{3})\p{M}+/gu;
 
-export const TEXT_LIMITS = { name: 200, email: 254, userAgent: 512, clientName: 100, deviceName: 64 } as const;
+export const TEXT_LIMITS = { name: 200, email: 254, userAgent: 512, clientName: 100, deviceName: 64, place: 100 } as const;
 
 export function cleanText(input: string, max: number): string {
   const text = input.normalize('NFKC').replace(INVISIBLE, ' ').replace(STACKED_MARKS, '$1').replace(/\s+/gu, ' ').trim();

@@ -95,8 +95,10 @@ describe('scanin-device', () => {
     expect(out[0]).toBe('Login request from Demo RP (client_id demo-rp)');
     expect(out[1]).toBe('  browser: Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0');
     expect(out[2]).toBe('  IP:      203.0.113.7');
-    expect(out[3]).toMatch(/^ {2}expires: \d{4}-\d\d-\d\dT\S+Z \(in (59|60) s\)$/);
-    expect(out[4]).toBe('approved');
+    expect(out[3]).toBe('  place:   Germany');
+    expect(out[4]).toMatch(/^ {2}asked: {3}[45] s ago$/);
+    expect(out[5]).toMatch(/^ {2}expires: \d{4}-\d\d-\d\dT\S+Z \(in (59|60) s\)$/);
+    expect(out[6]).toBe('approved');
   });
 
   it('deny shows who is asking, then denies', async () => {

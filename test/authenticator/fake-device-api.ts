@@ -89,7 +89,8 @@ export class FakeDeviceApi {
         challenge: request.challenge,
         issuer: this.issuerInAnswers,
         client: { client_id: 'demo-rp', name: 'Demo RP' },
-        browser: { ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+        browser: { ip: '203.0.113.7', place: 'Germany', user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+        created_at: nowSeconds() - 4,
         expires_at: nowSeconds() + 60,
         ...(request.number_choices && { number_choices: request.number_choices }),
       });

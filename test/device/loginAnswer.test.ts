@@ -22,7 +22,7 @@ import { PUBLIC_CLIENT, RP_REDIRECT } from '../helpers/scanin.ts';
 const world = useScaninWithPhone();
 
 describe('GET /device/v1/requests/:rid — the world.phone reads who is asking', () => {
-  it('a signed read answers rid, act, challenge, issuer, client, browser, proximity and expires_at, and no number_choices without number matching', async () => {
+  it('a signed read answers rid, act, challenge, issuer, client, browser (with its place), proximity, created_at and expires_at, and no number_choices without number matching', async () => {
     const login = await waitingLogin(world.scanin, { scanned: false });
     const row = (await findLoginRequest(world.scanin.services.db, login.rid))!;
     const answer = await signedRead(world.scanin, login.rid, world.phone);
@@ -33,8 +33,9 @@ describe('GET /device/v1/requests/:rid — the world.phone reads who is asking',
       challenge: row.challenge,
       issuer: world.scanin.issuer,
       client: { client_id: PUBLIC_CLIENT, name: 'Test App' },
-      browser: { ip: '127.0.0.1', user_agent: login.browser.userAgent },
+      browser: { ip: '127.0.0.1', place: 'Local network', user_agent: login.browser.userAgent },
       proximity: { browser_ip: '127.0.0.1', device_ip: '127.0.0.1', same_network: true },
+      created_at: row.created_at,
       expires_at: row.expires_at,
     });
     login.events.close();

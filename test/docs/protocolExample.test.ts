@@ -16,6 +16,9 @@ import { accountHint } from '../../src/protocol/accountHint.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { jwkThumbprint, parseDevicePublicJwk, type DevicePublicJwk } from '../../src/protocol/jwk.ts';
 import { parseScaninUrl } from '../../src/protocol/urls.ts';
+import { describePlace } from '../../src/geo/describePlace.ts';
+import { LOCAL_PLACE } from '../../src/geo/placeLookup.ts';
+import { TEXT_LIMITS } from '../../src/text/cleanText.ts';
 
 const DOC = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const ISSUER = 'https://id.example.com';
@@ -175,6 +178,26 @@ describe('docs/protocol.md worked example: login with number matching', () => {
       bindings: { htm: 'GET', htu: url, body_sha256: createHash('sha256').update('').digest('base64url') },
     });
     expect(getResponse.body!.proximity).toEqual({ browser_ip: '203.0.113.7', device_ip: '198.51.100.23', same_network: false });
+  });
+
+  it("the browser's place is a line the server makes from a country record, and the document names the local one as the code does", () => {
+    const browser = getResponse.body!.browser as Record<string, unknown>;
+    expect(Object.keys(browser).sort()).toEqual(['ip', 'place', 'user_agent']);
+    expect(browser.place).toBe(describePlace({ country_code: 'DE' }));
+    expect(DOC).toContain(`\`"${LOCAL_PLACE}"\` for a loopback, private`);
+    expect(TEXT_LIMITS.place).toBe(100);
+    expect(DOC).toContain('English, at most 100 characters');
+  });
+
+  it('created_at, the Date header and expires_at agree with the story: made 6 s before the read, good for REQUEST_TTL', () => {
+    const read = decodeAssertion(httpBlock('login-get-request').headers.authorization!.replace(/^Scanin /, ''));
+    const serverNow = Date.parse(getResponse.headers.date!) / 1000;
+    const createdAt = getResponse.body!.created_at as number;
+    expect(serverNow).toBe(read.payload.iat);
+    expect(serverNow - createdAt).toBe(6);
+    expect(DOC).toContain('requested 6 s ago');
+    expect(DOC).toContain(`At ${createdAt} the page shows the QR`);
+    expect(getResponse.body!.expires_at).toBe(createdAt + 60);
   });
 
   it('the JWS is the printed header and payload, base64url-encoded, and the printed signature', () => {

@@ -24,6 +24,11 @@ const PHONE = {
   userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
 };
 const SHOTS = process.env.SCANIN_SCREENSHOTS;
+/**
+ * Where the desktop and the phone are, as a trusted proxy (TRUST_PROXY=127.0.0.1) tells the
+ * server: one office network in Germany (heise.de's address; the shipped database places it).
+ */
+const OFFICE_IP = '193.99.144.80';
 
 let scanin: DeviceTestScanin;
 let config: oidc.Configuration;
@@ -51,8 +56,8 @@ type DesktopLogin = { page: Page; auth: Authorization; callback: Promise<string>
  * A desktop browser (a fresh one each time: nobody is signed in yet) starts signing in to the
  * relying party and stops at the QR code, whose URL is read off a screenshot.
  */
-async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configuration = config, loginHint?: string): Promise<DesktopLogin> {
-  const desktop = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+async function desktopLogin(server: DeviceTestScanin = scanin, rp: oidc.Configuration = config, loginHint?: string, ip = OFFICE_IP): Promise<DesktopLogin> {
+  const desktop = await browser.newContext({ viewport: { width: 1000, height: 800 }, extraHTTPHeaders: { 'x-forwarded-for': ip } });
   const page = watch(await desktop.newPage());
   let reached: (url: string) => void;
   const callback = new Promise<string>((resolve) => (reached = resolve));
@@ -86,10 +91,10 @@ async function callbackParams(login: DesktopLogin): Promise<URLSearchParams> {
 }
 
 beforeAll(async () => {
-  scanin = await startDeviceTestScanin({ NUMBER_MATCHING: 'true' });
+  scanin = await startDeviceTestScanin({ NUMBER_MATCHING: 'true', TRUST_PROXY: '127.0.0.1' });
   config = await discover(scanin.issuer);
   browser = await launchChromium();
-  phone = await browser.newContext(PHONE);
+  phone = await browser.newContext({ ...PHONE, extraHTTPHeaders: { 'x-forwarded-for': OFFICE_IP } });
   app = watch(await phone.newPage());
 });
 
@@ -139,13 +144,17 @@ describe('the web authenticator at /app/', () => {
     expect(await app.locator('.account-email').allTextContents()).toEqual(['alice@example.com']);
   });
 
-  it('approves a desktop login: shows app, browser, IP and the three numbers; the desktop ends signed in', async () => {
+  it('approves a desktop login: shows app, browser, IP, place, age and the three numbers; the desktop ends signed in', async () => {
     const login = await desktopLogin();
     await paste(login.qrUrl);
     await app.locator('#request-client').waitFor();
     expect(await app.locator('#request-client').textContent()).toBe('Test App (test-public)');
     expect(await app.locator('#request-browser').textContent()).toBe('Chrome on Linux');
-    expect(await app.locator('#request-ip').textContent()).toBe('127.0.0.1');
+    expect(await app.locator('#request-ip').textContent()).toBe(OFFICE_IP);
+    expect(await app.locator('#request-place').textContent()).toBe('Germany');
+    expect(await app.locator('#request-age').textContent()).toMatch(/^(just now|\d{1,2} s ago)$/);
+    // The phone is on the office network too: no warning.
+    expect(await app.locator('#other-network').count()).toBe(0);
     // Deny is there, as large as the numbers that approve.
     const deny = (await app.locator('#deny').boundingBox())!;
     expect(deny.height).toBeGreaterThanOrEqual(44);
@@ -175,6 +184,56 @@ describe('the web authenticator at /app/', () => {
     expect(claims).toMatchObject({ email: 'alice@example.com', amr: ['pop'] });
     await login.close();
   });
+
+  it('a sign-in started on another network is shown with a warning, where that browser is, before the buttons', async () => {
+    const login = await desktopLogin(scanin, config, undefined, '8.8.8.8');
+    await paste(login.qrUrl);
+    await app.locator('#other-network').waitFor();
+    expect(await app.locator('#request-place').textContent()).toBe('United States');
+    expect(await app.locator('#other-network').textContent()).toContain('another network (8.8.8.8)');
+    expect(await app.locator('#other-network').getAttribute('role')).toBe('alert');
+    // Before the decision, in reading order.
+    expect(await app.locator('#other-network ~ .numbers-block #deny').count()).toBe(1);
+    await shot(app, 'approve-warning');
+    await app.locator('#deny').tap();
+    expect(await resultTitle()).toBe('Denied');
+    await login.close();
+  });
+
+  it("counts the request's age from created_at on the server's clock, whatever the phone's clock says", async () => {
+    for (const skew of [45, -45]) {
+      const skewed = await browser.newContext({ ...PHONE, extraHTTPHeaders: { 'x-forwarded-for': OFFICE_IP } });
+      try {
+        // The phone's clock is 45 s off (less than the 60 s a signature may be off, so it still reads).
+        await skewed.addInitScript((ms: number) => {
+          const realNow = Date.now.bind(Date);
+          Date.now = () => realNow() + ms;
+        }, skew * 1000);
+        const page = watch(await skewed.newPage());
+        // Its own key: IndexedDB belongs to the context.
+        const invite = await newInvite(scanin, `skew${skew > 0 ? 'ahead' : 'behind'}@example.com`);
+        await page.goto(`${scanin.issuer}/app/#/open/${encodeURIComponent(enrollmentUrl(scanin.issuer, invite.eid))}`);
+        await page.locator('#enroll').tap();
+        await page.locator('#result-title').waitFor();
+        const login = await desktopLogin();
+        const rid = login.qrUrl.split('/').pop()!;
+        // Made 40 s ago (the request's own life is long enough here).
+        const now = scanin.services.clock();
+        await scanin.services.db('login_requests').where({ rid }).update({ created_at: now - 40, expires_at: now + 120 });
+        await page.goto(`${scanin.issuer}/app/#/open/${encodeURIComponent(login.qrUrl)}`);
+        await page.locator('#request-age').waitFor();
+        const age = Number(/^(\d+) s ago$/.exec((await page.locator('#request-age').textContent())!)?.[1]);
+        // 40 s, plus the second or two the read took; the phone's own clock would say 85 or "just now".
+        expect(age).toBeGreaterThanOrEqual(40);
+        expect(age).toBeLessThan(45);
+        await page.locator('#deny').tap();
+        await page.locator('#result-title').waitFor();
+        await login.close();
+      } finally {
+        await skewed.close();
+      }
+    }
+  }, 90_000);
 
   it('a denial on the phone ends the desktop login with access_denied', async () => {
     const login = await desktopLogin();
@@ -338,7 +397,7 @@ describe('the web authenticator at /app/', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 90_000);
 
   it('on a browser without Ed25519 in WebCrypto, enrolls a P-256 key and its ES256 signatures (r‖s as WebCrypto makes them) sign in', async () => {
     const p256Phone = await browser.newContext(PHONE);

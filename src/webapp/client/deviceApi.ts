@@ -22,6 +22,8 @@ export type LoginRequest = ProtocolLoginRequest & {
   readAt: number;
   /** Seconds left at `readAt`, by the server's clock (its Date header). */
   secondsLeft: number;
+  /** The request's age at `readAt`, by the server's clock: its Date header minus created_at (§7). */
+  ageAtRead: number;
 };
 
 type Answer = { json: Record<string, unknown>; serverTime: number | null };
@@ -94,14 +96,21 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
   expect(isString(json.challenge) && isString(client.name) && isString(client.client_id), 'request fields');
   // A backchannel sign-in (from the inbox, §17) has no browser; a QR code's always has one.
-  expect(json.kind === 'backchannel' ? json.browser === undefined : isString(browser.ip) && isString(browser.user_agent), 'browser');
+  expect(json.kind === 'backchannel' ? json.browser === undefined : isString(browser.ip) && isString(browser.user_agent) && (browser.place === undefined || isString(browser.place)), 'browser');
   expect(json.binding_message === undefined || json.binding_message === null || isString(json.binding_message), 'binding_message');
-  expect(typeof json.expires_at === 'number', 'expires_at');
+  expect(typeof json.expires_at === 'number' && typeof json.created_at === 'number', 'created_at and expires_at');
   const choices = json.number_choices;
   expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
   expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
   const readAt = nowSeconds();
-  return { ...(json as unknown as LoginRequest), readAt, secondsLeft: (json.expires_at as number) - (serverTime ?? readAt) };
+  // Without a Date header (a proxy took it) this phone's clock stands in for the server's.
+  const serverNow = serverTime ?? readAt;
+  return {
+    ...(json as unknown as LoginRequest),
+    readAt,
+    secondsLeft: (json.expires_at as number) - serverNow,
+    ageAtRead: Math.max(0, serverNow - (json.created_at as number)),
+  };
 }
 
 export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<string> {

@@ -1,5 +1,5 @@
-// Approve or deny a login (docs/protocol.md §7–8): who is asking, from which browser and address,
-// how long ago this phone read it and how long it has left; Deny as prominent as Approve; with
+// Approve or deny a login (docs/protocol.md §7–8): who is asking, from which browser, address and
+// place, how long ago it was requested and how long it has left (both on the server's clock); Deny as prominent as Approve; with
 // number matching, the three numbers instead of one Approve button (tapping one approves).
 import type { ScaninUrl } from '../../../protocol/urls.ts';
 import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
@@ -20,7 +20,7 @@ export function stopTicking(): void {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function ago(seconds: number): string {
-  if (seconds < 5) return 'just now';
+  if (seconds < 2) return 'just now';
   if (seconds < 90) return `${seconds} s ago`;
   return `${Math.round(seconds / 60)} min ago`;
 }
@@ -92,9 +92,10 @@ function showRequest(request: LoginRequest, account: Account): void {
   const age = h('dd', { id: 'request-age' });
   const left = h('dd', { id: 'request-left' });
   const tick = () => {
-    const elapsed = nowSeconds() - request.readAt;
+    // Counted on from the read with this phone's clock: only the difference of two of its readings is used.
+    const elapsed = Math.max(0, nowSeconds() - request.readAt);
     const remaining = request.secondsLeft - elapsed;
-    age.textContent = ago(elapsed);
+    age.textContent = ago(request.ageAtRead + elapsed);
     left.textContent = remaining > 0 ? `${remaining} s` : 'expired: scan the new code';
   };
   tick();
@@ -120,9 +121,11 @@ function showRequest(request: LoginRequest, account: Account): void {
       // A backchannel sign-in (from the inbox) has no browser; the app shows its binding message.
       ...(request.browser
         ? [h('dt', {}, 'Browser'), h('dd', { id: 'request-browser', title: request.browser.user_agent }, describeUserAgent(request.browser.user_agent)),
-          h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip)]
+          h('dt', {}, 'IP address'), h('dd', { id: 'request-ip' }, request.browser.ip),
+          // Absent when the server does not know: nothing is shown rather than a guess.
+          ...(request.browser.place ? [h('dt', {}, 'Approx. place'), h('dd', { id: 'request-place' }, request.browser.place)] : [])]
         : [h('dt', {}, 'The app shows'), h('dd', { id: 'request-binding' }, request.binding_message ?? '(nothing)')]),
-      h('dt', {}, request.browser ? 'Scanned' : 'Received'), age,
+      h('dt', {}, 'Requested'), age,
       h('dt', {}, 'Time left'), left,
       h('dt', {}, 'Server'), h('dd', {}, hostOf(request.issuer)),
       h('dt', {}, 'Account'), h('dd', { id: 'request-account' }, account.email)),
