@@ -6,6 +6,7 @@
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
+import { completePath } from '../enrollment/signInEnrollments.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { accountDisabled, alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
@@ -89,10 +90,10 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       ip: clientIp(ctx),
       detail: { kind: enrollment.kind, device_name: deviceName, status },
     });
-    // A sign-up's browser waits on its sign-in's event stream (src/signup).
+    // A sign-up's or a recovery's browser waits on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
     const uid = (enrollment as Enrollment & { interaction_uid?: string | null }).interaction_uid;
-    if (enrollment.kind === 'signup' && uid) {
-      await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: `${services.basePath}/interaction/${uid}/signup/complete` } });
+    if ((enrollment.kind === 'signup' || enrollment.kind === 'recovery') && uid) {
+      await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: completePath(services.basePath, uid, enrollment.kind) } });
     }
     ctx.status = 201;
     ctx.body = { device_id: deviceId, sub: enrollment.account_id, status, device_name: deviceName };

@@ -11,6 +11,7 @@ import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
+import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
@@ -44,6 +45,7 @@ export function createApp(services: Services): Koa {
   mountInteractionRoutes(pages, services);
   mountSignupRoutes(pages, services);
   mountAccountPage(pages, services);
+  mountRecoveryRoutes(pages, services);
   mountWebApp(pages);
 
   const deviceApi = new Router();

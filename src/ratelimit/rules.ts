@@ -24,6 +24,10 @@ export const RATE_LIMIT_RULES = {
   signup_account: { limit: 3, window: 3600 },
   /** Forms sent on the account page (rename, revoke, sign out, …) per account. */
   account_page_account: { limit: 60, window: 60 },
+  /** Recovery code attempts per client network (each costs one scrypt; src/recovery). */
+  recovery_ip: { limit: 10, window: 3600 },
+  /** Recovery code attempts per email address given, from anywhere. */
+  recovery_account: { limit: 5, window: 3600 },
   /** Logouts (`/session/end`) per client IP. */
   logout_ip: { limit: 60, window: 60 },
   /** Vault reads and writes (`/device/v1/vault`) per client IP, before the signature is checked. */

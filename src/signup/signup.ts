@@ -101,15 +101,3 @@ export async function startSignup(services: Services, input: SignupStart): Promi
   });
   return enrollment;
 }
-
-export type SignupEnrollment = Enrollment & { completed_at: number | null };
-
-/** The sign-in's current sign-up enrollment (earlier ones of the same sign-in are cancelled). */
-export async function signupOf(db: Db, uid: string): Promise<SignupEnrollment | undefined> {
-  return db('enrollments').where({ interaction_uid: uid, kind: 'signup' }).whereNot('status', 'cancelled').first();
-}
-
-/** enrolled → completed, once: false when another tab or a replay already finished it. */
-export async function completeSignup(db: Db, eid: string, now: number): Promise<boolean> {
-  return (await db('enrollments').where({ eid, status: 'enrolled' }).whereNull('completed_at').update({ completed_at: now })) === 1;
-}

@@ -1,7 +1,7 @@
 // Enrollments: one-time bindings of a new device key to an account.
 import type { Db } from './db.ts';
 
-export type EnrollmentKind = 'signup' | 'invite' | 'add_device';
+export type EnrollmentKind = 'signup' | 'invite' | 'add_device' | 'recovery';
 export type EnrollmentStatus = 'pending' | 'enrolled' | 'cancelled';
 
 export type Enrollment = {

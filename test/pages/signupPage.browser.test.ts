@@ -1,7 +1,8 @@
 // Sign-up by QR in a real browser (headless Chromium): the sign-in page's link, the form, the
 // enrollment QR code read from a screenshot (as a phone's camera would), the reference
-// authenticator enrolling from it, and the page going on to the app by itself under the strict
-// CSP. The relying party's redirect_uri is answered by the browser itself.
+// authenticator enrolling from it, the page going on by itself under the strict CSP to the
+// account's recovery codes, and from there to the app. The relying party's redirect_uri is
+// answered by the browser itself.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,10 @@ describe('sign-up by QR in Chromium', () => {
     expect(await page.locator('#qr-link').getAttribute('href')).toBe(shown);
 
     await new Authenticator({ keysFile: join(scanin.dir, 'chromium-phone.json') }).enroll(shown, { deviceName: 'Chromium Phone' });
+    // The new account's recovery codes, shown once (test/recovery), then on to the app.
+    await page.locator('#recovery-codes').waitFor();
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await page.locator('#continue').click();
     const url = await callback;
     const tokens = await redeem(config, url, auth);
     expect(tokens.claims()!.email).toBe('chromium@example.com');

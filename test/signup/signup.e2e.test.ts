@@ -33,6 +33,16 @@ async function startSignup(login: OpenLogin, email: string, name = 'New Person')
   return ENROLL_URL.exec(qrPage.body)![1]!.replaceAll('&amp;', '&');
 }
 
+/** `complete_url`: the new account's recovery codes, once (test/recovery), then "continue" goes on to the app. */
+async function finishSignup(login: OpenLogin, completeUrl: string, issuer: string): Promise<string> {
+  const codes = await login.browser.fetch(completeUrl);
+  expect(codes.status).toBe(200);
+  expect(codes.body).toContain('id="recovery-codes"');
+  const next = /id="continue" href="([^"]+)"/.exec(codes.body)![1]!;
+  const { leftTo } = await login.browser.follow(new URL(next, issuer).href, issuer);
+  return leftTo!;
+}
+
 describe('sign-up by QR (SIGNUP=open)', () => {
   let scanin: DeviceTestScanin;
   let phone: Authenticator;
@@ -57,8 +67,8 @@ describe('sign-up by QR (SIGNUP=open)', () => {
     expect(event.data).toEqual({ complete_url: `${new URL(login.interactionUrl).pathname}/signup/complete` });
     events.close();
 
-    const { leftTo } = await login.browser.follow(new URL((event.data as { complete_url: string }).complete_url, scanin.issuer).href, scanin.issuer);
-    const tokens = await redeem(config, leftTo!, login.auth);
+    const leftTo = await finishSignup(login, new URL((event.data as { complete_url: string }).complete_url, scanin.issuer).href, scanin.issuer);
+    const tokens = await redeem(config, leftTo, login.auth);
     const claims = tokens.claims()!;
     expect(claims.email).toBe('newbie@example.com');
     expect(claims.name).toBe('Newbie Person');
@@ -153,8 +163,8 @@ describe.each([
       await new Authenticator({ keysFile: join(scanin.dir, 'who.json') }).enroll(eurl);
       const status = JSON.parse((await login.browser.fetch(`${login.interactionUrl}/signup/status`, { accept: 'application/json' })).body);
       expect(status).toEqual({ status: 'enrolled', complete_url: `/sso/interaction/${login.uid}/signup/complete` });
-      const { leftTo } = await login.browser.follow(new URL(status.complete_url, scanin.issuer).href, scanin.issuer);
-      const tokens = await redeem(await discover(scanin.issuer), leftTo!, login.auth);
+      const leftTo = await finishSignup(login, new URL(status.complete_url, scanin.issuer).href, scanin.issuer);
+      const tokens = await redeem(await discover(scanin.issuer), leftTo, login.auth);
       expect(tokens.claims()!.email).toBe('who@example.org');
     } else {
       expect(page.body).not.toContain('Create an account');

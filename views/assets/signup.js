@@ -1,9 +1,9 @@
-// The sign-up QR page: waits for the phone to enroll, then finishes the sign-in. It reads the
+// The QR page of a sign-up or a recovery: waits for the phone to enroll, then finishes the sign-in. It reads the
 // state when the event stream opens (so an enrollment during the connect is not missed), then
 // listens for `enrolled` on the sign-in's stream; where EventSource is missing it polls.
 (function () {
   'use strict';
-  var root = document.getElementById('signup');
+  var root = document.querySelector('[data-enrollment-wait]');
   if (!root) return;
   var statusUrl = root.getAttribute('data-status-url');
   var eventsUrl = root.getAttribute('data-events-url');
