@@ -94,8 +94,11 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
     bus = await openBus(config.database, db, log);
+    // Before the engine: it counts rate-limit trips in them (ratelimit/limitEngineRoutes.ts).
+    const streams = new OpenStreams();
+    const metrics = createMetrics(() => streams.size);
     // The account page signs people in as an application of Scanin's own (src/accountPage/).
-    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log });
+    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log, metrics });
     await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
       await provider.Client.validate(metadata);
       return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());
@@ -104,8 +107,6 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     provider.on('server_error', (ctx: { req?: IncomingMessage } | undefined, error: Error) => {
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
-    const streams = new OpenStreams();
-    const metrics = createMetrics(() => streams.size);
     countTokenRequests(provider, metrics);
     const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places };
     const app = createApp(services).callback();

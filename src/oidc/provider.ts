@@ -19,6 +19,8 @@ import { successSource, userCodeConfirmSource, userCodeInputSource } from './dev
 import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
 import { renderOidcError } from './renderError.ts';
 import { ID_TOKEN_TTL } from './keys.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { limitSignInsPerAccount } from '../ratelimit/limitEngineRoutes.ts';
 
 export type ProviderInputs = {
   config: Config;
@@ -30,6 +32,7 @@ export type ProviderInputs = {
   cookieKeys: string[];
   bus: EventBus;
   log: Logger;
+  metrics: Metrics;
 };
 
 const DAY = 24 * 60 * 60;
@@ -127,6 +130,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
       },
     },
     discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
+    // Not an extra parameter (the engine knows login_hint): the hook where the engine lets us
+    // check a parameter after it has assembled them, request objects included.
+    extraParams: { login_hint: limitSignInsPerAccount({ db, clock, config, metrics: inputs.metrics }) },
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },

@@ -16,6 +16,7 @@ import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import { EventStream } from '../helpers/sse.ts';
 
 const from = (ip: string) => new TestBrowser(undefined, { 'x-forwarded-for': ip });
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function rows(scanin: TestScanin, table: string): Promise<number> {
   const [row] = (await scanin.services.db(table).count({ count: '*' })) as Array<{ count: number | string }>;
@@ -59,6 +60,45 @@ describe('sign-ins started from one address', () => {
     };
     expect([await hinted('192.0.2.1'), await hinted('192.0.2.2'), await hinted('192.0.2.3')]).toEqual([303, 303, 303]);
     expect(await hinted('192.0.2.4')).toBe(429);
+  });
+
+  it('count a login_hint in a pushed request (PAR) like one in the query; a POST form or a request object is refused and stores nothing', async () => {
+    const config = await discover(scanin.issuer);
+    const hint = 'bea@example.com';
+    const paramsWithHint = async () => new URL((await authorizationRequest(config, undefined, { login_hint: hint })).url).searchParams;
+    const viaQuery = async (ip: string) => (await from(ip).fetch(`${(await authorizationRequest(config)).url}&login_hint=${encodeURIComponent(hint)}`)).status;
+    const viaPushed = async (ip: string) => {
+      const pushed = await request(`${scanin.issuer}/request`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: (await paramsWithHint()).toString(),
+      });
+      const { request_uri } = (await pushed.body.json()) as { request_uri: string };
+      expect(pushed.statusCode).toBe(201);
+      // The hint is only in the pushed request now, not in what the browser sends.
+      return from(ip).fetch(`${scanin.issuer}/auth?client_id=test-public&request_uri=${encodeURIComponent(request_uri)}`);
+    };
+    const interactions = async () => Number(((await scanin.services.db('oidc_payloads').where({ model: 'Interaction' }).count({ count: '*' }))[0] as { count: number | string }).count);
+
+    // The engine serves /auth by GET only, and takes no request objects: neither can carry a
+    // hint past the count, and neither stores anything.
+    const before = await interactions();
+    const posted = await from('192.0.2.10').fetch(`${scanin.issuer}/auth`, { method: 'POST', form: Object.fromEntries(await paramsWithHint()) });
+    expect(posted.status).toBe(404);
+    const unsignedObject = `${b64({ alg: 'none' })}.${b64({ ...Object.fromEntries(await paramsWithHint()) })}.`;
+    const withObject = await from('192.0.2.10').fetch(`${(await authorizationRequest(config)).url}&request=${unsignedObject}`);
+    expect(withObject.location ?? '').toContain('error=request_not_supported');
+    expect(await interactions()).toBe(before);
+
+    expect([(await viaPushed('192.0.2.12')).status, await viaQuery('192.0.2.13'), (await viaPushed('192.0.2.14')).status]).toEqual([303, 303, 303]);
+    const refused = await viaPushed('192.0.2.15');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toContain('Too many attempts');
+    expect(refused.body).toContain('Too many sign-ins were started for this account');
+    expect(await viaQuery('192.0.2.16')).toBe(429);
+    // Refused before the engine stored an interaction.
+    expect(await interactions()).toBe(before + 3);
   });
 
   it('still holds after a restart: the counts are in the database', async () => {
