@@ -15,6 +15,7 @@ import { openBus } from './events/openBus.ts';
 import { OpenStreams } from './events/openStreams.ts';
 import { withAccountPageClient } from './accountPage/accountClient.ts';
 import { openPlaceLookup } from './geo/placeLookup.ts';
+import { expireUnconfirmedDevices } from './enrollment/addDevice.ts';
 import { createApp } from './http/app.ts';
 import { issuerPath } from './http/issuerPath.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -71,6 +72,7 @@ async function sweep(services: Services): Promise<void> {
   await sweepRateLimits(services.db, now);
   await sweepRememberedBrowsers(services.db, now);
   await sweepAudit(services.db, now - services.config.auditRetentionDays * 86400);
+  await expireUnconfirmedDevices(services);
 }
 
 export type StartOptions = {

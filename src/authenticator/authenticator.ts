@@ -84,6 +84,17 @@ export type AnswerResult = { status: string; request: LoginRequest };
 
 export type DeviceSummary = Omit<StoredDevice, 'private_key' | 'vault_key'>;
 
+/** `GET /device/v1/device`: the device as the server sees it. */
+export type DeviceStatus = {
+  device_id: string;
+  sub: string;
+  /** `active`, or `pending_confirmation` until the browser that showed the add-device code confirms it. */
+  status: string;
+  device_name: string;
+  /** While pending: the second from which it can no longer be confirmed. */
+  confirm_by: number | null;
+};
+
 /** The vault as read: its version (0: never written) and the decrypted text (null: none). */
 export type VaultContents = { version: number; text: string | null; updated_at: number | null };
 
@@ -342,6 +353,50 @@ export class Authenticator {
   }
 
   /**
+   * `GET /device/v1/device` (docs/protocol.md §6, "Waiting for confirmation"): this device's state.
+   * By default the device enrolled last at `issuer` (the one just added). `wait` (seconds, at most
+   * 30) makes a waiting device's call return as soon as it is confirmed or rejected. A rejected
+   * (or never confirmed) device gets 403 device_revoked, and its key is deleted here (§12).
+   */
+  async deviceStatus(issuer: string, options: { wait?: number; deviceId?: string } = {}): Promise<DeviceStatus> {
+    const devices = (await loadDevices(this.keysFile)).filter((candidate) => candidate.issuer === issuer);
+    const device = options.deviceId === undefined ? devices.at(-1) : devices.find((candidate) => candidate.device_id === options.deviceId);
+    if (!device) throw new Error(`no device ${options.deviceId ?? ''}${options.deviceId ? ' ' : ''}enrolled at ${issuer} in ${this.keysFile}`);
+    const url = `${issuer}/device/v1/device${options.wait ? `?wait=${options.wait}` : ''}`;
+    let answer: Json;
+    try {
+      answer = object(await this.deviceCall(device, 'device', 'GET', url), 'device');
+    } catch (error) {
+      if (error instanceof DeviceApiError && error.error === 'device_revoked') {
+        await saveDevices(this.keysFile, (await loadDevices(this.keysFile)).filter((candidate) => candidate.device_id !== device.device_id));
+      }
+      throw error;
+    }
+    const confirmBy = answer.confirm_by;
+    if (confirmBy !== null && typeof confirmBy !== 'number') throw new Error(`device.confirm_by: expected a number or null, got ${JSON.stringify(confirmBy)}`);
+    const status: DeviceStatus = {
+      device_id: string(answer, 'device_id', 'device'),
+      sub: string(answer, 'sub', 'device'),
+      status: string(answer, 'status', 'device'),
+      device_name: string(answer, 'device_name', 'device'),
+      confirm_by: confirmBy,
+    };
+    expectSame('device.device_id', device.device_id, status.device_id);
+    return status;
+  }
+
+  /**
+   * After enrolling with `pending_confirmation`: long polls until the browser confirms the device
+   * (resolves `active`) or rejects it, or its time runs out (DeviceApiError device_revoked).
+   */
+  async waitForConfirmation(issuer: string, deviceId: string): Promise<DeviceStatus> {
+    for (;;) {
+      const status = await this.deviceStatus(issuer, { wait: 30, deviceId });
+      if (status.status !== 'pending_confirmation') return status;
+    }
+  }
+
+  /**
    * `GET /device/v1/inbox`: the sign-ins an app started without a browser (CIBA) for this
    * device's account. `wait` (seconds, at most 30) waits for one when there is none yet.
    */
@@ -370,7 +425,7 @@ export class Authenticator {
   }
 
   /** A device's own request, signed in its Authorization header over method, URL and body. */
-  private deviceCall(device: StoredDevice, act: 'vault' | 'login' | 'inbox', method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
+  private deviceCall(device: StoredDevice, act: 'vault' | 'login' | 'inbox' | 'device', method: 'GET' | 'PUT', url: string, body?: Json): Promise<unknown> {
     const bytes = Buffer.from(body === undefined ? '' : JSON.stringify(body), 'utf8');
     const key = importDeviceKey(device.alg, Buffer.from(device.private_key, 'base64url'));
     const authorization = requestAuthorization(key, { issuer: device.issuer, act, method, url, body: bytes, iat: this.nowSeconds() });

@@ -23,7 +23,9 @@ const USAGE = `Usage: scanin-device [--keys FILE] <command> [options]
 The reference Scanin authenticator: does what a phone does after scanning a QR code.
 
 Commands:
-  enroll <url> [--name NAME] [--alg ES256|EdDSA]   enroll a new device key from {issuer}/e/{eid}
+  enroll <url> [--name NAME] [--alg ES256|EdDSA] [--wait]
+                                                    enroll a new device key from {issuer}/e/{eid}
+  status <issuer> [--device ID] [--wait N]          this device's state on the server (active, pending_confirmation)
   approve <url> [--number NN] [--device ID]         approve the login request {issuer}/q/{rid}
   deny <url> [--device ID]                          deny the login request {issuer}/q/{rid}
   list                                              show the enrolled devices
@@ -42,13 +44,26 @@ type Command = { usage: string; options: Options; positionals: string[] };
 
 const COMMANDS: Record<string, Command> = {
   enroll: {
-    usage: `Usage: scanin-device enroll <url> [--name NAME] [--alg ES256|EdDSA]
+    usage: `Usage: scanin-device enroll <url> [--name NAME] [--alg ES256|EdDSA] [--wait]
 
 Makes a key pair, proves it to the server at the enrollment URL and keeps it in the key store.
   --name NAME   the device name the server and the browser show (default: "scanin-device on <host>")
-  --alg ALG     ES256 (P-256, the default) or EdDSA (Ed25519)`,
-    options: { name: { type: 'string' }, alg: { type: 'string' } },
+  --alg ALG     ES256 (P-256, the default) or EdDSA (Ed25519)
+  --wait        when the device must be confirmed first (an add-device code), wait until the
+                browser that showed the code confirms it (exit 0) or removes it (exit 1)`,
+    options: { name: { type: 'string' }, alg: { type: 'string' }, wait: { type: 'boolean' } },
     positionals: ['url'],
+  },
+  status: {
+    usage: `Usage: scanin-device status <issuer> [--device ID] [--wait N]
+
+Asks the server about the device enrolled last at <issuer> (or --device): active, or
+pending_confirmation until the browser that showed the add-device code confirms it. A device
+that was removed, or never confirmed in time, is revoked: its key is deleted from the key store.
+  --device ID   the device (device_id) to ask about
+  --wait N      while it waits for confirmation, wait up to N seconds (1 to 30) for the answer`,
+    options: { device: { type: 'string' }, wait: { type: 'string' } },
+    positionals: ['issuer'],
   },
   approve: {
     usage: `Usage: scanin-device approve <url> [--number NN] [--device ID]
@@ -192,7 +207,18 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     const result = await authenticator.enroll(url, { alg: alg as DeviceAlg, ...(deviceName !== undefined && { deviceName }) });
     io.out(`Enrolled device ${result.device_id} for ${result.account.name} <${result.account.email}> at ${result.issuer}`);
     io.out(`status: ${result.status}`);
-    if (result.status === 'pending_confirmation') io.out('Confirm this device in the browser that showed the QR code.');
+    if (result.status === 'pending_confirmation') {
+      io.out('Confirm this device in the browser that showed the QR code.');
+      if (values.wait) io.out(`status: ${(await authenticator.waitForConfirmation(result.issuer, result.device_id)).status}`);
+    }
+  } else if (name === 'status') {
+    const wait = stringOption(values, 'wait');
+    if (wait !== undefined && !/^([1-9]|[12]\d|30)$/.test(wait)) throw new UsageError(`--wait must be a whole number of seconds from 1 to 30, got ${JSON.stringify(wait)}`, command.usage);
+    const deviceId = stringOption(values, 'device');
+    const status = await authenticator.deviceStatus(url, { ...(wait === undefined ? {} : { wait: Number(wait) }), ...(deviceId === undefined ? {} : { deviceId }) });
+    io.out(`${status.device_id}  "${status.device_name}"`);
+    io.out(`status: ${status.status}`);
+    if (status.confirm_by !== null) io.out(`confirm by: ${new Date(status.confirm_by * 1000).toISOString()} (in the browser that showed the QR code)`);
   } else if (name === 'vault-read') {
     const vault = await authenticator.readVault(url);
     io.out(`version: ${vault.version}`);

@@ -23,6 +23,8 @@ export type Config = {
   requestTtl: number;
   interactionTtl: number;
   inviteTtl: number;
+  /** Life of an add-device QR code, and so the time a device it enrolled has to be confirmed. */
+  addDeviceTtl: number;
   trustProxy: ProxyTrust;
   numberMatching: boolean;
   /** Let back-channel logout and CIBA pings reach loopback and private addresses (oidc-provider refuses them). */
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTtl: integer(env, 'REQUEST_TTL', 60, 10, 600),
     interactionTtl: integer(env, 'INTERACTION_TTL', 900, 20, 86400),
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
+    addDeviceTtl: integer(env, 'ADD_DEVICE_TTL', 600, 60, 3600),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     numberMatching: boolean(env, 'NUMBER_MATCHING', true),
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),

@@ -31,6 +31,8 @@ export type DeviceRequestExpectation = {
   path: string;
   /** The rate limits counted per client address and per device, if the endpoint has its own. */
   limits?: { ip: RateLimitRule; device: RateLimitRule };
+  /** The device status call (deviceStatusRoutes.ts): a device waiting for confirmation is answered too. */
+  acceptPending?: boolean;
 };
 
 export type AuthenticatedDeviceRequest = { device: Device; body: Buffer; now: number };
@@ -57,7 +59,7 @@ export async function authenticateDeviceRequest(ctx: Context, services: Services
     now,
     act: expected.act,
     bindings: { htm: ctx.method, htu, body_sha256: bodySha256(body) },
-  });
+  }, { acceptPending: expected.acceptPending ?? false });
   if (expected.limits) await enforceRateLimit(services, expected.limits.device, device.id);
   const { jti, iat } = payload as { jti: unknown; iat: number };
   if (typeof jti !== 'string' || !JTI.test(jti)) throw invalidAssertion('jti must be 16 to 128 characters from A-Z a-z 0-9 - _, new for every request');

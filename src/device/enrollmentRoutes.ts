@@ -5,6 +5,7 @@
 // device is stored.
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
+import { wake } from '../enrollment/addDevice.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
 import { completePath } from '../enrollment/signInEnrollments.ts';
 import { interactionTopic } from '../events/bus.ts';
@@ -68,11 +69,13 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     const deviceId = jwkThumbprint(jwk);
     if (await findDevice(db, deviceId)) throw keyAlreadyEnrolled();
 
-    // add_device leaves the new device waiting until the browser that showed the QR confirms it.
+    // add_device leaves the new device waiting until the browser that showed the QR confirms it,
+    // and only until the enrollment's own end (enrollment/addDevice.ts).
     const status = enrollment.kind === 'add_device' ? 'pending_confirmation' : 'active';
+    const confirmBy = status === 'pending_confirmation' ? enrollment.expires_at : null;
     const won = await db.transaction(async (trx) => {
       if (!(await markEnrolled(trx, enrollment.eid, deviceId, now))) return false;
-      await insertDevice(trx, { id: deviceId, account_id: enrollment.account_id, name: deviceName, alg, public_jwk: jwk, status, created_at: now });
+      await insertDevice(trx, { id: deviceId, account_id: enrollment.account_id, name: deviceName, alg, public_jwk: jwk, status, created_at: now, confirm_by: confirmBy });
       return true;
     }).catch(async (error: unknown) => {
       // The same key enrolled at the same moment through another enrollment: the key is taken.
@@ -90,7 +93,9 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
       ip: clientIp(ctx),
       detail: { kind: enrollment.kind, device_name: deviceName, status },
     });
-    // A sign-up's or a recovery's browser waits on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
+    // The browser that shows an add-device code waits on its own stream (enrollment/addDevice.ts);
+    // a sign-up's or a recovery's on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
+    if (enrollment.kind === 'add_device') await wake(services, enrollment.eid, deviceId);
     const uid = (enrollment as Enrollment & { interaction_uid?: string | null }).interaction_uid;
     if ((enrollment.kind === 'signup' || enrollment.kind === 'recovery') && uid) {
       await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: completePath(services.basePath, uid, enrollment.kind) } });

@@ -4,50 +4,14 @@
 // Each entry names a login request the phone then reads and answers as a scanned QR code.
 // Polls count against the client's address (inbox_ip) and, once signed, the device (inbox_device).
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { inboxTopic } from '../events/bus.ts';
-import { invalidRequest } from '../protocol/errors.ts';
 import { loginUrl } from '../protocol/urls.ts';
 import type { Services } from '../services.ts';
 import { pendingBackchannelRequests, type LoginRequest } from '../store/loginRequests.ts';
 import { authenticateDeviceRequest } from './authenticateDeviceRequest.ts';
+import { parseWait, topicWaiter } from './longPoll.ts';
 
 export const INBOX_PATH = '/device/v1/inbox';
-export const MAX_INBOX_WAIT_SECONDS = 30;
-
-function parseWait(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'string' || !/^\d{1,2}$/.test(value) || Number(value) > MAX_INBOX_WAIT_SECONDS) {
-    throw invalidRequest(`wait must be a whole number of seconds from 0 to ${MAX_INBOX_WAIT_SECONDS}, got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
-/**
- * Resolves when something arrives for the account, the wait is over, the instance shuts down
- * (the shared stream timer and drain), or the device hangs up. Subscribed before the inbox is
- * read, so a request that arrives in between is not missed.
- */
-function inboxWaiter(ctx: Context, services: Services, accountId: string, waitSeconds: number) {
-  let finish = () => {};
-  const arrived = new Promise<void>((resolve) => (finish = resolve));
-  const deadline = Date.now() + waitSeconds * 1000;
-  const unsubscribe = services.bus.subscribe(inboxTopic(accountId), () => finish(), () => finish());
-  const removeStream = services.streams.add({
-    tick: (nowMs) => {
-      if (nowMs >= deadline) finish();
-    },
-    reconnect: () => finish(),
-  });
-  ctx.req.once('close', () => finish());
-  return {
-    arrived,
-    cancel() {
-      unsubscribe();
-      removeStream();
-    },
-  };
-}
 
 export function mountInboxRoutes(router: Router, services: Services): void {
   const { db, provider } = services;
@@ -59,7 +23,7 @@ export function mountInboxRoutes(router: Router, services: Services): void {
   router.get(INBOX_PATH, async (ctx) => {
     const { device } = await authenticateDeviceRequest(ctx, services, { act: 'inbox', path: INBOX_PATH, limits: { ip: 'inbox_ip', device: 'inbox_device' } });
     const wait = parseWait(ctx.query.wait);
-    const waiter = wait > 0 ? inboxWaiter(ctx, services, device.account_id, wait) : undefined;
+    const waiter = wait > 0 ? topicWaiter(ctx, services, inboxTopic(device.account_id), wait * 1000) : undefined;
     let requests: LoginRequest[];
     try {
       requests = await entries(device.account_id);

@@ -18,14 +18,15 @@ import { verifySignature } from './signature.ts';
 
 export type VerifiedAssertion = { device: Device; payload: Record<string, unknown> };
 
-export async function verifyDeviceAssertion(db: Db, compact: string, expected: ExpectedClaims): Promise<VerifiedAssertion> {
+/** `acceptPending`: a device waiting for confirmation may speak (only to ask about its own state). */
+export async function verifyDeviceAssertion(db: Db, compact: string, expected: ExpectedClaims, options: { acceptPending?: boolean } = {}): Promise<VerifiedAssertion> {
   const decoded = decodeAssertion(compact);
   const { alg, kid } = checkDeviceHeader(decoded.header);
   const device = await findDevice(db, kid);
   if (!device) throw unknownDevice(kid);
   verifySignature(alg, device.public_jwk, decoded.signingInput, decoded.signature);
-  const refusal = await deviceRefusal(db, device);
-  if (refusal) throw refusal;
+  const refusal = await deviceRefusal(db, device, expected.now);
+  if (refusal && !(options.acceptPending && refusal.code === 'device_pending')) throw refusal;
   checkClaims(decoded.payload, expected);
   return { device, payload: decoded.payload };
 }

@@ -18,7 +18,12 @@ export type LoginEvent =
   /** A newer event stream opened for the interaction (`stream` names it): older ones end. */
   | { type: 'replaced'; data: { stream: string } }
   // A sign-in for this account waits in the device inbox (CIBA).
-  | { type: 'inbox'; data: { rid: string } };
+  | { type: 'inbox'; data: { rid: string } }
+  /**
+   * Adding a device (enrollment/addDevice.ts): its enrollment or the device it bound changed
+   * (enrolled, confirmed, rejected, expired). A wake-up only: listeners read the state again.
+   */
+  | { type: 'device_state'; data: Record<string, never> };
 
 export type Listener = (event: LoginEvent) => void;
 
@@ -36,6 +41,16 @@ export interface EventBus {
 /** The topic an account's devices wait on in the inbox. */
 export function inboxTopic(accountId: string): string {
   return `inbox:${accountId}`;
+}
+
+/** The topic the browser that shows an add-device QR code listens on. */
+export function addDeviceTopic(eid: string): string {
+  return `add_device:${eid}`;
+}
+
+/** The topic a device waiting for confirmation listens on (its status call, `wait`). */
+export function deviceTopic(deviceId: string): string {
+  return `device:${deviceId}`;
 }
 
 /** The topic a login interaction's browser listens on. */

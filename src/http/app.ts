@@ -3,6 +3,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import cors from '@koa/cors';
+import { mountDeviceStatusRoutes } from '../device/deviceStatusRoutes.ts';
 import { mountEnrollmentRoutes } from '../device/enrollmentRoutes.ts';
 import { mountInboxRoutes } from '../device/inboxRoutes.ts';
 import { mountLoginRequestRoutes } from '../device/loginRequestRoutes.ts';
@@ -53,6 +54,7 @@ export function createApp(services: Services): Koa {
   mountEnrollmentRoutes(deviceApi, services);
   mountVaultRoutes(deviceApi, services);
   mountInboxRoutes(deviceApi, services);
+  mountDeviceStatusRoutes(deviceApi, services);
 
   // A path the engine does not know gets the same 404 as Scanin's own paths, not its bare text.
   services.provider.use(async (ctx, next) => {

@@ -27,7 +27,7 @@ export const invalidAssertion = (why: string) => new ProtocolError(401, 'invalid
 export const missingDeviceAuthorization = (why: string) => new ProtocolError(401, 'invalid_assertion', why, { 'WWW-Authenticate': 'Scanin' });
 export const clockSkew = (why: string) => new ProtocolError(401, 'clock_skew', why);
 export const unknownDevice = (kid: string) => new ProtocolError(401, 'unknown_device', `no device with kid ${JSON.stringify(kid)} is enrolled`);
-export const deviceRevoked = () => new ProtocolError(403, 'device_revoked', 'this device was revoked');
+export const deviceRevoked = (why = 'this device was revoked') => new ProtocolError(403, 'device_revoked', why);
 export const devicePending = () => new ProtocolError(403, 'device_pending', 'this device is waiting for confirmation and cannot answer yet');
 export const wrongAccount = () => new ProtocolError(403, 'wrong_account', 'this sign-in is for another account than the one this device is bound to');
 export const accountDisabled = () => new ProtocolError(403, 'account_disabled', 'the account of this device is disabled');

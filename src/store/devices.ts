@@ -16,6 +16,8 @@ export type Device = {
   /** The address the device last answered a login from. */
   last_ip: string | null;
   revoked_at: number | null;
+  /** Set while `pending_confirmation` (add_device): the second from which it can no longer be confirmed. */
+  confirm_by: number | null;
 };
 
 type DeviceRow = Omit<Device, 'public_jwk'> & { public_jwk: string };
@@ -34,7 +36,7 @@ export async function listDevices(db: Db, accountId: string): Promise<Device[]> 
   return rows.map(fromRow);
 }
 
-export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'last_ip' | 'revoked_at'>): Promise<void> {
+export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'last_ip' | 'revoked_at' | 'confirm_by'> & { confirm_by?: number | null }): Promise<void> {
   await db('devices').insert({ ...device, public_jwk: JSON.stringify(device.public_jwk) });
 }
 
@@ -50,5 +52,33 @@ export async function renameDevice(db: Db, accountId: string, id: string, name: 
 /** Revokes a device for good; returns false when there is no such live device. */
 export async function revokeDevice(db: Db, id: string, at: number): Promise<boolean> {
   const changed = await db('devices').where({ id }).whereNot({ status: 'revoked' }).update({ status: 'revoked', revoked_at: at });
+  return changed === 1;
+}
+
+/**
+ * A device waiting for confirmation becomes `active` (confirmed) or `revoked` (rejected) in one
+ * conditional update: only while it still waits and before `confirm_by`, so of a confirmation, a
+ * rejection and the expiry racing, exactly one wins. False when it no longer waited.
+ */
+export async function settlePendingDevice(db: Db, id: string, to: 'active' | 'revoked', now: number): Promise<boolean> {
+  const changed = await db('devices')
+    .where({ id, status: 'pending_confirmation' })
+    .andWhere('confirm_by', '>', now)
+    .update(to === 'active' ? { status: 'active', confirm_by: null } : { status: 'revoked', revoked_at: now });
+  return changed === 1;
+}
+
+/** The devices still waiting for a confirmation that can no longer come (confirm_by ≤ now). */
+export async function listUnconfirmedExpired(db: Db, now: number): Promise<Device[]> {
+  const rows = (await db('devices').where({ status: 'pending_confirmation' }).andWhere('confirm_by', '<=', now).limit(1000)) as DeviceRow[];
+  return rows.map(fromRow);
+}
+
+/** pending_confirmation → revoked for one device whose confirm_by has passed; false when another got there first. */
+export async function expireUnconfirmedDevice(db: Db, id: string, now: number): Promise<boolean> {
+  const changed = await db('devices')
+    .where({ id, status: 'pending_confirmation' })
+    .andWhere('confirm_by', '<=', now)
+    .update({ status: 'revoked', revoked_at: db.raw('confirm_by') });
   return changed === 1;
 }

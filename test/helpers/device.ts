@@ -213,6 +213,16 @@ export async function signedRead(scanin: TestScanin, rid: string, device?: TestD
   return call(scanin, method, requestPath(rid), undefined, { ...headers, authorization });
 }
 
+/**
+ * `GET /device/v1/device` (a device asking about its own state, e.g. whether it was confirmed)
+ * signed by `device`; `overrides` change what is signed.
+ */
+export function deviceStatusCall(scanin: TestScanin, device: TestDevice, query = '', overrides: { act?: string; iat?: number } = {}): Promise<Answer> {
+  const path = `/device/v1/device${query}`;
+  const authorization = requestAuthorization(device.key, { issuer: scanin.issuer, act: overrides.act ?? 'device', method: 'GET', url: `${scanin.issuer}${path}`, body: new Uint8Array(), iat: overrides.iat ?? scanin.services.clock() });
+  return call(scanin, 'GET', path, undefined, { authorization });
+}
+
 // --- a browser waiting on a QR code ---
 
 export type WaitingLogin = OpenLogin & {
