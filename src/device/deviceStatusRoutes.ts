@@ -35,7 +35,12 @@ export function mountDeviceStatusRoutes(router: Router, services: Services): voi
   }
 
   router.get(DEVICE_STATUS_PATH, async (ctx) => {
-    const authenticated = await authenticateDeviceRequest(ctx, services, { act: 'device', path: DEVICE_STATUS_PATH, acceptPending: true });
+    const authenticated = await authenticateDeviceRequest(ctx, services, {
+      act: 'device',
+      path: DEVICE_STATUS_PATH,
+      acceptPending: true,
+      limits: { ip: 'device_status_ip', device: 'device_status_device' },
+    });
     const account = await findAccountById(db, authenticated.device.account_id);
     if (!account || account.disabled_at !== null) throw accountDisabled();
     const wait = parseWait(ctx.query.wait);

@@ -41,6 +41,11 @@ export const RATE_LIMIT_RULES = {
   /** Inbox polls per device (counted once its signature is checked). A phone long-polls every
    *  ≤30 s and again at once after an answer: a few a minute, even with several tabs open. */
   inbox_device: { limit: 60, window: 60 },
+  /** A device's calls about its own state (`/device/v1/device`) per client IP, before the signature is checked. */
+  device_status_ip: { limit: 300, window: 60 },
+  /** The same per device (counted once its signature is checked). A device waiting to be
+   *  confirmed long-polls every ≤30 s and again at once after an answer: a few a minute. */
+  device_status_device: { limit: 60, window: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitRule = keyof typeof RATE_LIMIT_RULES;

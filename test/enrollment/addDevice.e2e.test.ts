@@ -182,8 +182,7 @@ describe('adding a device: the device side', () => {
     expectError(await deviceStatusCall(scanin, ipad, '', { act: 'vault' }), 401, 'invalid_assertion');
     expectError(await deviceStatusCall(scanin, ipad, '', { iat: scanin.services.clock() - 61 }), 401, 'clock_skew');
     // Signed by another key under this device's kid: the state is told only to the key's holder.
-    const forged = requestAuthorization({ ...generateDeviceKey('EdDSA'), deviceId: ipad.id }, { issuer: scanin.issuer, act: 'device', method: 'GET', url: `${scanin.issuer}${STATUS_PATH}`, body: new Uint8Array(), iat: scanin.services.clock() });
-    expectError(await call(scanin, 'GET', STATUS_PATH, undefined, { authorization: forged }), 401, 'invalid_assertion');
+    expectError(await deviceStatusCall(scanin, { ...ipad, key: { ...generateDeviceKey('EdDSA'), deviceId: ipad.id } }), 401, 'invalid_assertion');
     for (const wait of ['31', 'abc', '-1', '1.5']) expectError(await deviceStatusCall(scanin, ipad, `?wait=${wait}`), 400, 'invalid_request');
 
     const authorization = requestAuthorization(ipad.key, { issuer: scanin.issuer, act: 'device', method: 'GET', url: `${scanin.issuer}${STATUS_PATH}`, body: new Uint8Array(), iat: scanin.services.clock() });
@@ -203,5 +202,27 @@ describe('adding a device: the device side', () => {
     const answer = await deviceStatusCall(scanin, joe, '?wait=5');
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ device_id: joe.id, sub: joe.accountId, status: 'active', device_name: 'Test Phone', confirm_by: null });
+  });
+});
+
+describe('the status call is rate-limited per device once its signature is checked', () => {
+  let scanin: DeviceTestScanin;
+  beforeAll(async () => {
+    scanin = await startDeviceTestScanin({ RATE_LIMITS: 'device_status_device=2/60' });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('past device_status_device: 429 rate_limited with Retry-After, and a forgery with its kid counts nothing', async () => {
+    const joe = await enrollDevice(scanin, 'joe@example.com');
+    const ipad = await enrollPending(scanin, await startAddDevice(scanin.services, joe.accountId, null));
+    const forger = { key: { ...generateDeviceKey('EdDSA'), deviceId: ipad.id }, id: ipad.id, accountId: joe.accountId };
+    for (let i = 0; i < 3; i++) expectError(await deviceStatusCall(scanin, forger), 401, 'invalid_assertion');
+    expect((await deviceStatusCall(scanin, ipad)).status).toBe(200);
+    expect((await deviceStatusCall(scanin, ipad)).status).toBe(200);
+    const limited = await deviceStatusCall(scanin, ipad);
+    expectError(limited, 429, 'rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
