@@ -7,6 +7,7 @@ import type { DeviceAlg } from '../protocol/jwk.ts';
 import { listDevices, type Device } from '../store/devices.ts';
 import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
 import { ACCOUNT_CLIENT_ID } from './accountClient.ts';
+import { describeUserAgent } from '../webapp/client/userAgent.ts';
 import type { AccountSession } from './accountSession.ts';
 
 /** A moment as a page shows it: in words relative to now, and exactly (UTC) for `title` and `datetime`. */
@@ -48,6 +49,8 @@ export type DeviceView = {
   added: When;
   lastUsed: When | null;
   lastIp: string | null;
+  /** Where that address is, roughly (GEOIP_DB), when known. */
+  lastPlace: string | null;
   revoked: When | null;
   /** This browser was signed in by this device's approval. */
   signedInThisBrowser: boolean;
@@ -69,6 +72,10 @@ export type SessionView = {
   deviceName: string | null;
   apps: string[];
   current: boolean;
+  /** The browser when it signed in: "Firefox on Linux", its address and where that is, when known. */
+  browser: string | null;
+  ip: string | null;
+  place: string | null;
 };
 
 export type AccountPageData = { devices: DeviceView[]; revokedDevices: DeviceView[]; apps: AppView[]; sessions: SessionView[] };
@@ -92,6 +99,7 @@ export async function accountPageData(services: Services, session: AccountSessio
     added: when(Number(device.created_at), now),
     lastUsed: device.last_used_at === null ? null : when(Number(device.last_used_at), now),
     lastIp: device.last_ip,
+    lastPlace: device.last_ip ? services.places(device.last_ip) ?? null : null,
     revoked: device.revoked_at === null ? null : when(Number(device.revoked_at), now),
     signedInThisBrowser: device.id === session.deviceId,
   }));
@@ -124,6 +132,9 @@ export async function accountPageData(services: Services, session: AccountSessio
       deviceName: row.device_id ? deviceNames.get(row.device_id) ?? null : null,
       apps: appNames,
       current: row.uid === session.sessionUid,
+      browser: row.user_agent ? describeUserAgent(row.user_agent) : null,
+      ip: row.ip,
+      place: row.ip ? services.places(row.ip) ?? null : null,
     });
   }
   // This browser first: it is the one a person recognises.

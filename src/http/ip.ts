@@ -5,6 +5,7 @@
 // skips only hops it trusts — TRUST_PROXY names them by count or by CIDR — and takes the first
 // untrusted hop. Every hop must parse as an IP address: if the next one does not, the last
 // trusted hop is used instead, so free text never reaches a page or the database.
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Context } from 'koa';
 
@@ -69,8 +70,17 @@ export function proxyHeaders(trust: ProxyTrust) {
     const peer = ctx.req.socket.remoteAddress ?? '';
     if (!peerIsTrusted(trust, peer)) for (const header of FORWARDED_HEADERS) delete ctx.req.headers[header];
     ctx.state.clientIp = resolveClientIp(trust, peer, ctx.get('x-forwarded-for') || undefined);
+    clientIps.set(ctx.req, ctx.state.clientIp as string);
     await next();
   };
+}
+
+/** The same, by request, for code that sees only the engine's context (it shares `req`). */
+const clientIps = new WeakMap<IncomingMessage, string>();
+
+/** The client's address of a request proxyHeaders saw, from the engine's side. */
+export function clientIpOfRequest(req: IncomingMessage | undefined): string | undefined {
+  return req ? clientIps.get(req) : undefined;
 }
 
 /** The client's address as resolved by proxyHeaders. */

@@ -4,10 +4,12 @@
 // result (`login.device_id`); a session stored later keeps the device of its earlier versions
 // (same `uid`, as the engine renews session ids); the grants a session hands to clients inherit
 // its device. Revoking a device, disabling or deleting an account then ends exactly these.
+// The browser's address and user agent at that login ride along, for the account page's list.
 import Provider, { errors, type AdapterPayload } from 'oidc-provider';
 import { deviceRefusal } from '../accounts/access.ts';
 import type { Db } from '../store/db.ts';
 import { findDevice } from '../store/devices.ts';
+import { clientIpOfRequest } from '../http/ip.ts';
 import { grantIdsOf } from './sessions.ts';
 
 function loginDevice(): string | undefined {
@@ -15,17 +17,31 @@ function loginDevice(): string | undefined {
   return typeof deviceId === 'string' ? deviceId : undefined;
 }
 
+/** Where a session came from: the approving device, and the browser's address and user agent then. */
+type Origin = { device_id: string; ip: string | null; user_agent: string | null };
+
+/** The browser of the request that is finishing a login (the engine's resume, from that browser). */
+function loginBrowser(): Pick<Origin, 'ip' | 'user_agent'> {
+  const req = Provider.ctx?.req;
+  const userAgent = req?.headers['user-agent'];
+  return { ip: clientIpOfRequest(req) ?? null, user_agent: typeof userAgent === 'string' && userAgent ? userAgent.slice(0, 512) : null };
+}
+
+async function earlierOrigin(db: Db, uid: string): Promise<Origin | undefined> {
+  return (await db('oidc_payloads').where({ model: 'Session', uid }).whereNotNull('device_id').first('device_id', 'ip', 'user_agent')) as Origin | undefined;
+}
+
 /** The device whose approval signed in the session `uid`, if known. */
 export async function sessionDevice(db: Db, uid: string): Promise<string | undefined> {
-  const row = (await db('oidc_payloads').where({ model: 'Session', uid }).whereNotNull('device_id').first('device_id')) as { device_id: string } | undefined;
-  return row?.device_id;
+  return (await earlierOrigin(db, uid))?.device_id;
 }
 
 export async function recordSessionOrigin(db: Db, sessionId: string, payload: AdapterPayload): Promise<void> {
   const fresh = loginDevice();
-  const deviceId = fresh ?? (payload.uid ? await sessionDevice(db, payload.uid) : undefined);
-  if (!deviceId) return;
-  await db('oidc_payloads').where({ model: 'Session', id: sessionId }).update({ device_id: deviceId });
+  const origin = fresh ? { device_id: fresh, ...loginBrowser() } : payload.uid ? await earlierOrigin(db, payload.uid) : undefined;
+  if (!origin) return;
+  const deviceId = origin.device_id;
+  await db('oidc_payloads').where({ model: 'Session', id: sessionId }).update(origin);
   const grantIds = grantIdsOf(payload);
   if (grantIds.length) {
     await db('oidc_payloads').where('model', 'Grant').whereIn('id', grantIds).whereNull('device_id').update({ device_id: deviceId });

@@ -40,9 +40,12 @@ export type SessionSummary = {
   expires_at: number | null;
   /** The clients this session signed in to. */
   clients: string[];
+  /** The browser's address and user agent when it signed in, when known. */
+  ip: string | null;
+  user_agent: string | null;
 };
 
-type SessionRow = { id: string; uid: string; payload: string; device_id: string | null; expires_at: number | null };
+type SessionRow = { id: string; uid: string; payload: string; device_id: string | null; expires_at: number | null; ip: string | null; user_agent: string | null };
 
 function sessionRows(db: Db, accountId: string, now: number) {
   return db('oidc_payloads')
@@ -57,7 +60,7 @@ export function grantIdsOf(payload: AdapterPayload): string[] {
 
 /** The account's live browser sessions, newest sign-in first. */
 export async function listAccountSessions(db: Db, accountId: string, now: number): Promise<SessionSummary[]> {
-  const rows = (await sessionRows(db, accountId, now).select('id', 'uid', 'payload', 'device_id', 'expires_at')) as SessionRow[];
+  const rows = (await sessionRows(db, accountId, now).select('id', 'uid', 'payload', 'device_id', 'expires_at', 'ip', 'user_agent')) as SessionRow[];
   const sessions = rows.map((row) => {
     const payload = JSON.parse(row.payload) as AdapterPayload & { loginTs?: number };
     return {
@@ -66,6 +69,8 @@ export async function listAccountSessions(db: Db, accountId: string, now: number
       login_at: payload.loginTs ?? null,
       expires_at: row.expires_at,
       clients: Object.keys((payload.authorizations ?? {}) as object),
+      ip: row.ip,
+      user_agent: row.user_agent,
     };
   });
   return sessions.sort((a, b) => (b.login_at ?? 0) - (a.login_at ?? 0));

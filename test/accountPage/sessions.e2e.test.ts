@@ -53,7 +53,11 @@ describe('signed-in browsers on the account page', () => {
     const uids = listed(html, 'data-session');
     expect(uids.length).toBeGreaterThanOrEqual(1);
     const first = html.slice(html.indexOf(`data-session="${uids[0]}"`));
-    expect(first.slice(0, first.indexOf('</li>'))).toMatch(/This browser[\s\S]*you are here[\s\S]*Test Phone[\s\S]*Test App/);
+    const block = first.slice(0, first.indexOf('</li>'));
+    expect(block).toMatch(/This browser[\s\S]*you are here[\s\S]*Test Phone[\s\S]*Test App/);
+    // The test browser says it is a Linux one; it connects from the loopback address.
+    expect(block).toContain('data-field="browser">Linux<');
+    expect(block).toContain('data-field="ip">127.0.0.1 <span class="muted">(Local network)</span><');
     expect(first).toContain('Sign out this browser');
   });
 
