@@ -1,4 +1,4 @@
-// `scanin users …`: list, show, create, rename, change email, disable, enable, delete.
+// `scanin users …`: list, show, create, rename, change email, disable, enable, recovery codes, delete.
 import { systemClock } from '../clock.ts';
 import { deleteAccount, disableAccount, enableAccount } from '../accounts/cutOff.ts';
 import { parseAccountName, parseEmail } from '../enrollment/invites.ts';
@@ -7,6 +7,8 @@ import { createAccount, listAccounts, updateAccount, type Account } from '../sto
 import type { Db } from '../store/db.ts';
 import { listDevices } from '../store/devices.ts';
 import { listOpenEnrollments } from '../store/enrollments.ts';
+import { regenerateRecoveryCodes } from '../recovery/recovery.ts';
+import { recoveryCodesLeft } from '../store/recoveryCodes.ts';
 import { auditAdmin, formatTime, JSON_OPTION, printList, requireAccount, withDatabase, type CommandGroup } from './shared.ts';
 
 const status = (account: Account) => (account.disabled_at === null ? 'active' : 'disabled');
@@ -46,7 +48,7 @@ function change(event: string, summaryText: string, usage: string, positionals: 
 }
 
 export const users: CommandGroup = {
-  summary: 'accounts: list, show, create, rename, email, disable, enable, delete',
+  summary: 'accounts: list, show, create, rename, email, disable, enable, recovery-codes, delete',
   subcommands: {
     list: {
       summary: 'list accounts',
@@ -73,6 +75,8 @@ export const users: CommandGroup = {
             devices: (await listDevices(db, account.id)).map(({ public_jwk: _key, account_id: _account, ...device }) => device),
             open_invites: (await listOpenEnrollments(db, now, account.id)).map(({ eid, kind, created_at, expires_at }) => ({ eid, kind, created_at, expires_at })),
             sessions: await listAccountSessions(db, account.id, now),
+            /** Unused recovery codes; null when the account never had a set. */
+            recovery_codes_left: await recoveryCodesLeft(db, account.id),
           };
         });
         if (values.json) {
@@ -80,6 +84,7 @@ export const users: CommandGroup = {
           return 0;
         }
         console.log(`email\t${shown.email}${shown.email_verified ? ' (verified)' : ''}\nname\t${shown.name}\nsub\t${shown.sub}\nstatus\t${shown.status}\ncreated\t${formatTime(shown.created_at)}`);
+        console.log(`recovery codes\t${shown.recovery_codes_left === null ? 'none made yet' : `${shown.recovery_codes_left} of 10 unused`}`);
         for (const device of shown.devices) console.log(`device\t${device.id}\t${device.name}\t${device.status}\tlast used ${formatTime(device.last_used_at)}`);
         for (const invite of shown.open_invites) console.log(`invite\t${invite.eid}\texpires ${formatTime(invite.expires_at)}`);
         for (const session of shown.sessions) console.log(`session\t${session.uid}\tsigned in ${formatTime(session.login_at)}\tdevice ${session.device_id ?? '-'}`);
@@ -128,6 +133,17 @@ export const users: CommandGroup = {
     enable: change('user_enabled', 'enable a disabled account again', 'Usage: scanin users enable <email|sub>', 1, async (db, account) => {
       return (await enableAccount(db, account.id)) ? `enabled ${account.email}` : `${account.email} was not disabled`;
     }),
+    'recovery-codes': change(
+      'recovery_codes',
+      'make a new set of ten recovery codes (the old set stops working)',
+      'Usage: scanin users recovery-codes <email|sub>\n\nPrints ten new one-time recovery codes for the person to keep; their earlier codes stop working at once.\nOnly their hashes are stored: this is the only time they are shown.',
+      1,
+      async (db, account) => {
+        if (account.disabled_at !== null) throw new Error(`${account.email} is disabled: enable it first (a disabled account cannot recover)`);
+        const codes = await regenerateRecoveryCodes(db, systemClock, account.id, 'admin');
+        return `new recovery codes for ${account.email} (the earlier ones no longer work; shown only now):\n${codes.join('\n')}`;
+      },
+    ),
     delete: change('user_deleted', 'delete an account with its devices, grants and sessions', 'Usage: scanin users delete <email|sub>', 1, async (db, account) => {
       await deleteAccount(db, account.id);
       return `deleted ${account.email} (sub=${account.id}) with its devices, grants and sessions`;

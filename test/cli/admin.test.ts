@@ -1,19 +1,17 @@
 // The administration commands as an administrator runs them: real `npx scanin` processes against
 // the database of a running Scanin, with the reference authenticator as the phone and an HTTP
 // client as the browser. Every listing has --json for scripts; every refusal changes nothing.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator, DeviceApiError } from '../../src/authenticator/authenticator.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
 import { authorizationRequest, discover } from '../helpers/rp.ts';
 import { openLoginPage } from '../helpers/login.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 
-const SCANIN = join(import.meta.dirname, '../../src/cli/bin.js');
 // Each command is a process of its own, and each takes seconds to start on a loaded machine.
 const MANY_PROCESSES = 240_000;
-type Result = { code: number; stdout: string; stderr: string };
+type Result = CliResult;
 
 describe('scanin administration', () => {
   let scanin: TestScanin;
@@ -25,15 +23,7 @@ describe('scanin administration', () => {
     await scanin?.close();
   });
 
-  async function cli(...args: string[]): Promise<Result> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [SCANIN, ...args], { env: { ...process.env, ...scanin.env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const { code, stdout, stderr } = error as Result;
-      return { code, stdout, stderr };
-    }
-  }
+  const cli = (...args: string[]): Promise<Result> => runCli(scanin, ...args);
 
   async function json<T>(...args: string[]): Promise<T> {
     const result = await cli(...args, '--json');
