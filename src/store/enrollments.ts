@@ -44,8 +44,15 @@ export async function listOpenEnrollments(db: Db, now: number, accountId?: strin
   return accountId ? query.andWhere('enrollments.account_id', accountId) : query;
 }
 
-/** pending → cancelled for the account's open enrollments of `kind`; returns how many. */
+/**
+ * pending → cancelled for the account's open enrollments of `kind`; returns how many. Call it in
+ * the transaction that then makes the new one: it first locks the account's row (PostgreSQL;
+ * SQLite runs one writer at a time anyway), so of two concurrent calls for one account the
+ * second waits until the first has committed, then cancels what the first made. Without the
+ * lock each would find nothing open, and both new enrollments would stay open.
+ */
 export async function cancelOpenEnrollments(db: Db, accountId: string, kind: EnrollmentKind, now: number): Promise<number> {
+  await db('accounts').where({ id: accountId }).forUpdate().first('id');
   return db('enrollments').where({ account_id: accountId, kind, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'cancelled', answered_at: now });
 }
 
