@@ -5,6 +5,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { ConfigError, type DatabaseConfig } from '../config/env.ts';
 import type { Logger } from '../log/logger.ts';
+import { CachedStatementsSqlite3 } from './sqliteStatements.ts';
 
 export type Db = Knex;
 
@@ -52,7 +53,8 @@ export function openDatabase(config: DatabaseConfig, log?: Logger): Db {
   }
   if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
   return knex({
-    client: 'sqlite3',
+    // knex's sqlite3 client, reusing prepared statements (see sqliteStatements.ts).
+    client: CachedStatementsSqlite3 as unknown as Knex.Config['client'],
     connection: { filename: config.filename },
     useNullAsDefault: true,
     log: knexLog(log),
