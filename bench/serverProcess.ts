@@ -4,6 +4,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind, ServerMessage, Usage } from './server.ts';
 
+/** How often a server's profiler samples: bench/profile.ts counts samples, each worth this long. */
+export const PROFILE_INTERVAL_MICROS = 250;
+
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 
 export class ServerProcess {
@@ -28,11 +31,31 @@ export class ServerProcess {
     return new ServerProcess(kind, ready.issuer, `http://127.0.0.1:${ready.port}`, child);
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** CPU time (user + system) and RSS of the server process so far; `gc` collects first. */
   usage(gc = false): Promise<Usage> {
     return new Promise((resolve) => {
       this.child.once('message', (message: ServerMessage) => resolve((message as { usage: Usage }).usage));
       this.child.send(gc ? 'gc' : 'usage');
+    });
+  }
+
+  /** Starts a CPU profile of the server's main thread (node:inspector). */
+  startProfile(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.once('message', () => resolve());
+      this.child.send('profile');
+    });
+  }
+
+  /** Stops the CPU profile and writes it (a .cpuprofile, for Chrome DevTools) to `file`. */
+  stopProfile(file: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.once('message', () => resolve());
+      this.child.send({ profileTo: file });
     });
   }
 
