@@ -154,7 +154,7 @@ class BrowserEventStream implements OpenStream {
     const open = live.status === 'pending' || live.status === 'scanned';
     if (open && live.rid !== this.shownRid) {
       this.shownRid = live.rid;
-      this.send({ type: 'qr', data: await qrView(services.issuer, live) });
+      this.send({ type: 'qr', data: qrView(services.issuer, live) });
     }
     const state = await stateEvent(services, live);
     if (state && `${state.type}${JSON.stringify(state.data)}` !== this.lastState) this.send(state);

@@ -41,7 +41,7 @@ async function clientName(services: Services, interaction: Interaction): Promise
 async function showLogin(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
   const expected = await expectedAccount(ctx, services, interaction);
   const request = await liveLoginRequest(services, await browserContext(ctx, services, interaction, expected));
-  const qr = await qrView(services.issuer, request);
+  const qr = qrView(services.issuer, request);
   // Only the browser's own account is named on the page: one an app named with login_hint would
   // tell anyone who types an email into an authorization URL whose account it is.
   const continueAs = expected && liftable(expected.from)
@@ -111,7 +111,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     ctx.set('Cache-Control', 'no-store');
     const state = browserState(request, clock(), services.basePath);
     const account = state.status === 'approved' ? { account: await approvedBy(db, request.account_id) } : {};
-    ctx.body = { ...state, ...account, qr: await qrView(services.issuer, request) };
+    ctx.body = { ...state, ...account, qr: qrView(services.issuer, request) };
   });
 
   router.get('/interaction/:uid/complete', async (ctx) => {

@@ -5,7 +5,7 @@ import { qrSvg } from './qr.ts';
 
 export type QrView = { rid: string; url: string; svg: string; expires_at: number };
 
-export async function qrView(issuer: string, request: LoginRequest): Promise<QrView> {
+export function qrView(issuer: string, request: LoginRequest): QrView {
   const url = loginUrl(issuer, request.rid);
-  return { rid: request.rid, url, svg: await qrSvg(url), expires_at: request.expires_at };
+  return { rid: request.rid, url, svg: qrSvg(url), expires_at: request.expires_at };
 }
