@@ -1,0 +1,80 @@
+// The account page in a real browser (headless Chromium, 320 px wide like a small phone): entered
+// by scanning the sign-in QR code read from a screenshot, then used with the mouse as a person
+// does — rename a device, sign out everywhere — under the strict CSP, with large tap targets,
+// nothing wider than the screen, labelled inputs, and the dark colours when the system asks.
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { findDevice } from '../../src/store/devices.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { inviteUrl } from '../helpers/login.ts';
+import { decodeScreenshot } from '../helpers/qrImages.ts';
+import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+
+describe('the account page in Chromium', () => {
+  let browser: Browser;
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    scanin = await startTestScanin();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await scanin?.close();
+  });
+
+  it('QR from a screenshot → phone approves → the page; rename, 320 px wide, dark mode, sign out everywhere', async () => {
+    const phone = new Authenticator({ keysFile: join(scanin.dir, 'chromium-phone.json') });
+    const { device_id: deviceId } = await phone.enroll(await inviteUrl(scanin, 'chromium@example.com', 'Chromium Person'), { deviceName: 'Pocket phone' });
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`${message.text()} ${message.location().url}`);
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() === 404) problems.push(`404 ${response.url()}`);
+    });
+
+    await page.goto(`${scanin.issuer}/account`);
+    await page.locator('#qr svg').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Sign in to your Scanin account');
+    const shown = await decodeScreenshot(page, await page.locator('#qr').screenshot());
+    expect(shown).toMatch(new RegExp(`^${scanin.issuer}/q/[A-Za-z0-9_-]+$`));
+    await phone.answer(shown, 'approve');
+    // The sign-in page goes on by itself: through the engine and the callback to the page.
+    await page.waitForURL(`${scanin.issuer}/account`);
+    expect(await page.locator('h1').textContent()).toBe('Your account');
+    expect(await page.locator('#who').textContent()).toContain('chromium@example.com');
+
+    // Nothing wider than a 320 px screen; every button and disclosure at least 44 px tall.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const heights = await page.locator('button:visible, summary:visible').evaluateAll((elements) => elements.map((element) => element.getBoundingClientRect().height));
+    expect(heights.length).toBeGreaterThan(2);
+    for (const height of heights) expect(height).toBeGreaterThanOrEqual(44);
+    // The dark colours of every Scanin page.
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(21, 23, 26)');
+
+    // Rename: open the disclosure, the input is found by its label.
+    await page.locator(`#device-${deviceId} summary`, { hasText: 'Rename' }).click();
+    const input = page.getByLabel('New name for Pocket phone');
+    await input.fill('  Phone in the drawer ');
+    await page.locator(`#device-${deviceId} button`, { hasText: 'Save the name' }).click();
+    await page.locator('#done').waitFor();
+    expect(await page.locator('#done').textContent()).toBe('The device was renamed.');
+    expect(await page.locator(`#device-${deviceId} .item-name`).textContent()).toContain('Phone in the drawer');
+    expect((await findDevice(scanin.services.db, deviceId))!.name).toBe('Phone in the drawer');
+
+    // Sign out everywhere: the signed-out page; the account page asks for the QR code again.
+    await page.locator('#end-all button').click();
+    await page.locator('#signed-out').waitFor();
+    expect(await page.locator('#signed-out').textContent()).toContain('You signed out everywhere');
+    await page.locator('#sign-in-again').click();
+    await page.locator('#qr svg').waitFor();
+    expect(problems, problems.join("\n")).toEqual([]);
+    await context.close();
+  });
+});
