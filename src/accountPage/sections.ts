@@ -5,6 +5,7 @@
 //   'sections'  a section of its own after "Signed-in browsers" (e.g. recovery codes)
 // Add a line below; routes of your own go under /account/… with requireAccountSession.
 import type { Context } from 'koa';
+import { recoverySectionData } from '../recovery/accountRecoveryCodes.ts';
 import type { Services } from '../services.ts';
 import type { AccountSession } from './accountSession.ts';
 
@@ -18,6 +19,7 @@ export type AccountPageExtra = {
 };
 
 export const ACCOUNT_PAGE_EXTRAS: AccountPageExtra[] = [
+  { slot: 'sections', view: 'recovery-account-section', load: recoverySectionData },
 ];
 
 export type RenderedExtra = { view: string; data: Record<string, unknown> };

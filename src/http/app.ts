@@ -13,6 +13,7 @@ import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
+import { mountAccountRecoveryCodes } from '../recovery/accountRecoveryCodes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
@@ -47,6 +48,7 @@ export function createApp(services: Services): Koa {
   mountSignupRoutes(pages, services);
   mountAccountPage(pages, services);
   mountRecoveryRoutes(pages, services);
+  mountAccountRecoveryCodes(pages, services);
   mountWebApp(pages);
 
   const deviceApi = new Router();
