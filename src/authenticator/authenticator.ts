@@ -57,6 +57,8 @@ export type LoginRequest = {
 export type InboxEntry = {
   rid: string;
   url: string;
+  /** The account the sign-in is for: the one whose key polled. */
+  sub: string;
   client: { client_id: string; name: string };
   binding_message: string | null;
   expires_at: number;
@@ -414,9 +416,12 @@ export class Authenticator {
       const parsed = parseScaninUrl(string(json, 'url', where));
       // The inbox may only send this device to its own issuer's requests.
       if (parsed?.kind !== 'login' || parsed.issuer !== issuer) throw new Error(`${where}.url: expected a login request URL at ${issuer}`);
+      // An inbox lists only the polling key's account's requests; anything else is not for this key.
+      expectSame(`${where}.sub (the account of the key that polled)`, device.sub, string(json, 'sub', where));
       return {
         rid: string(json, 'rid', where),
         url: string(json, 'url', where),
+        sub: device.sub,
         client: { client_id: string(client, 'client_id', `${where}.client`), name: string(client, 'name', `${where}.client`) },
         binding_message: message,
         expires_at: number(json, 'expires_at', where),

@@ -40,6 +40,10 @@ export function mountInboxRoutes(router: Router, services: Services): void {
       views.push({
         rid: request.rid,
         url: loginUrl(services.issuer, request.rid),
+        // Whose sign-in it is: always the polling key's own account (only its requests are
+        // listed), so a phone with several accounts here knows which key answers, and no
+        // reader learns an account it does not hold (the GET names it only as account_hint).
+        sub: device.account_id,
         client: { client_id: request.client_id, name: client?.clientName ?? request.client_id },
         binding_message: request.binding_message ?? null,
         expires_at: request.expires_at,

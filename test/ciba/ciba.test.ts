@@ -157,6 +157,8 @@ describe.each([false, true])('CIBA with number matching %s', (numberMatching) =>
     expect(await asStranger.body.json()).toEqual({ requests: [] });
 
     const [entry] = await phone.inbox(scanin.issuer);
+    // The entry names its account in plain: the account of the key that polled, no other.
+    expect(entry!.sub).toBe((await phone.list())[0]!.sub);
     const row = (await findLoginRequest(scanin.services.db, entry!.rid))!;
     expect(row.uid).toBe(started.auth_req_id);
     const { answerLogin, loginAssertion } = await import('../helpers/device.ts');

@@ -7,6 +7,7 @@
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeDevice } from '../../src/store/devices.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -51,8 +52,8 @@ function trackInbox(page: Page): void {
   });
 }
 
-function startCiba(binding: string) {
-  return oidc.initiateBackchannelAuthentication(cli, { scope: 'openid email', login_hint: EMAIL, binding_message: binding });
+function startCiba(binding: string, email = EMAIL) {
+  return oidc.initiateBackchannelAuthentication(cli, { scope: 'openid email', login_hint: email, binding_message: binding });
 }
 
 /** The app, left on its list of accounts, opens the arriving sign-in by itself; returns its rid. */
@@ -62,12 +63,25 @@ async function arrives(binding: string): Promise<string> {
   expect(await app.locator('#request-client').textContent()).toBe('Ops CLI (cli-tool)');
   expect(await app.locator('#request-browser').count()).toBe(0);
   expect(await app.locator('.number').allTextContents()).toContain(binding);
-  return decodeURIComponent(new URL(app.url()).hash.replace('#/open/', '')).split('/').pop()!;
+  // #/open/{the URL, encoded}?as={the device_id of the account whose inbox it came from}
+  const [link = '', query = ''] = new URL(app.url()).hash.replace('#/open/', '').split('?');
+  expect(query).toMatch(/^as=[A-Za-z0-9_-]{43}$/);
+  return decodeURIComponent(link).split('/').pop()!;
 }
 
 async function resultTitle(): Promise<string> {
   await app.locator('#result-title').waitFor();
   return (await app.locator('#result-title').textContent())!;
+}
+
+/** The invite link opened on the phone leads into the app, which binds a new key; back to the accounts. */
+async function enrollThroughApp(email: string): Promise<void> {
+  const invite = await newInvite(scanin, email);
+  await app.goto(enrollmentUrl(scanin.issuer, invite.eid));
+  await app.locator('#open-in-app').tap();
+  await app.locator('#enroll').tap();
+  expect(await resultTitle()).toBe('This phone is enrolled');
+  await home();
 }
 
 async function home(): Promise<void> {
@@ -98,12 +112,7 @@ afterAll(async () => {
 
 describe('the web authenticator listens to the inbox', () => {
   it('enrolls from an invite through /app', async () => {
-    const invite = await newInvite(scanin, EMAIL);
-    await app.goto(enrollmentUrl(scanin.issuer, invite.eid));
-    await app.locator('#open-in-app').tap();
-    await app.locator('#enroll').tap();
-    expect(await resultTitle()).toBe('This phone is enrolled');
-    await home();
+    await enrollThroughApp(EMAIL);
   });
 
   it('a CIBA sign-in opens the approve screen without any QR code; picking the number gives the app an ID token for the account', async () => {
@@ -165,6 +174,50 @@ describe('the web authenticator listens to the inbox', () => {
   it('never had more than one poll under way for its one account, and no console errors or CSP violations', () => {
     expect(inboxPolls.length).toBeGreaterThan(0);
     expect(mostInFlight).toBe(1);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('several accounts of one issuer on the phone', () => {
+  const SECOND = 'hal@example.com';
+
+  it('enrolls a second account of the same issuer through /app', async () => {
+    await enrollThroughApp(SECOND);
+    expect(await app.locator('.account-email').allTextContents()).toEqual([EMAIL, SECOND]);
+  });
+
+  it('each CIBA sign-in opens for the account it names and is answered with that key, without asking which', async () => {
+    for (const [email, binding] of [[SECOND, '23'], [EMAIL, '56']] as const) {
+      await home();
+      const started = await startCiba(binding, email);
+      const rid = await arrives(binding);
+      expect(await app.locator('button.pick').count()).toBe(0);
+      expect(await app.locator('#request-account').textContent()).toBe(email);
+      const row = (await findLoginRequest(scanin.services.db, rid))!;
+      expect(row.status).toBe('scanned');
+      await app.locator(`.number[data-number="${binding}"]`).tap();
+      expect(await resultTitle()).toBe('Approved');
+      const tokens = await oidc.genericGrantRequest(cli, CIBA, { auth_req_id: started.auth_req_id });
+      expect(tokens.claims()).toMatchObject({ email });
+    }
+  });
+
+  it("still opens the second account's sign-in when the first account's key was revoked (it is no reader any more)", async () => {
+    const account = await scanin.services.db('accounts').where({ email: EMAIL }).first();
+    // The web app's key for the first account (its other device was enrolled by the test helper),
+    // which the app lists first: before, it read every sign-in of this issuer with that key.
+    const first = await scanin.services.db('devices').where({ account_id: account.id }).andWhere('name', 'like', '%(web app)').first();
+    expect(await revokeDevice(scanin.services.db, first.id, scanin.services.clock())).toBe(true);
+    await home();
+    const started = await startCiba('71', SECOND);
+    await arrives('71');
+    expect(await app.locator('#request-account').textContent()).toBe(SECOND);
+    await app.locator('.number[data-number="71"]').tap();
+    expect(await resultTitle()).toBe('Approved');
+    expect((await oidc.genericGrantRequest(cli, CIBA, { auth_req_id: started.auth_req_id })).claims()).toMatchObject({ email: SECOND });
+  });
+
+  it('had no console errors or CSP violations', () => {
     expect(problems).toEqual([]);
   });
 });

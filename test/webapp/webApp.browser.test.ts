@@ -277,7 +277,7 @@ describe('the web authenticator at /app/', () => {
     await paste('https://example.com/not-scanin');
     expect(await resultTitle()).toBe('Not a Scanin code');
     await Promise.all([login.close(), other.close()]);
-  });
+  }, 90_000);
 
   it('a /q/ link opened on the enrolled phone goes straight to the approve screen', async () => {
     const login = await desktopLogin();
@@ -287,7 +287,7 @@ describe('the web authenticator at /app/', () => {
     await app.locator('#deny').tap();
     expect(await resultTitle()).toBe('Denied');
     await login.close();
-  });
+  }, 90_000);
 
   it('the notebook is saved encrypted, and a write from a stale copy is shown as a conflict, not lost', async () => {
     await app.goto(`${scanin.issuer}/app/#/`);

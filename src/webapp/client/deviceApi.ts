@@ -87,6 +87,17 @@ export async function enroll(enrollment: Enrollment, key: DeviceKeyPair, deviceN
   return { sub: json.sub as string, status: json.status as string };
 }
 
+/**
+ * An unsigned read (§7): what anyone holding the code may learn, here its `account_hint`, so
+ * that the signed read can be made with the key of the account it names.
+ */
+export async function readLoginRequestHint(url: ScaninUrl): Promise<string | undefined> {
+  const { json } = await call('GET', `${url.issuer}/device/v1/requests/${encodeURIComponent(url.id)}`);
+  expect(json.act === 'login' && json.rid === url.id && json.issuer === url.issuer, 'act, rid and issuer');
+  expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
+  return json.account_hint as string | undefined;
+}
+
 /** A signed read (§7): only an enrolled device sees the browser's details, and only its read is a scan. */
 export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise<LoginRequest> {
   const { json, serverTime } = await deviceCall(reader, 'login', 'GET', `/device/v1/requests/${encodeURIComponent(url.id)}`);
@@ -130,16 +141,16 @@ async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox', me
   return call(method, url, body, `Scanin ${assertion}`, signal);
 }
 
-/** One entry of the inbox (§17): a backchannel sign-in, read and answered at `url` like a scanned code. */
-export type InboxEntry = { rid: string; url: string };
+/** One entry of the inbox (§17): a backchannel sign-in for account `sub`, read and answered at `url` like a scanned code. */
+export type InboxEntry = { rid: string; url: string; sub: string };
 
 /** `GET /device/v1/inbox?wait=…` (§17): a long poll, signed with this account's key; the query is part of htu. */
 export async function readInbox(account: Account, waitSeconds: number, signal: AbortSignal): Promise<InboxEntry[]> {
   const { json } = await deviceCall(account, 'inbox', 'GET', `/device/v1/inbox?wait=${waitSeconds}`, undefined, signal);
   expect(Array.isArray(json.requests), 'inbox requests');
   return (json.requests as Array<Record<string, unknown>>).map((entry) => {
-    expect(isString(entry.rid) && isString(entry.url), 'inbox entry');
-    return { rid: entry.rid as string, url: entry.url as string };
+    expect(isString(entry.rid) && isString(entry.url) && isString(entry.sub), 'inbox entry');
+    return { rid: entry.rid as string, url: entry.url as string, sub: entry.sub as string };
   });
 }
 

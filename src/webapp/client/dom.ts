@@ -40,4 +40,5 @@ export function go(hash: string): void {
   else location.hash = hash;
 }
 
-export const openHash = (url: string) => `#/open/${encodeURIComponent(url)}`;
+/** `#/open/{url}`, and `?as={device_id}` when the link is known to be for one account of this phone (from its inbox). */
+export const openHash = (url: string, asDeviceId?: string) => `#/open/${encodeURIComponent(url)}${asDeviceId === undefined ? '' : `?as=${encodeURIComponent(asDeviceId)}`}`;

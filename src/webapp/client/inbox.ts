@@ -6,7 +6,7 @@
 // while the page is hidden or offline.
 import { parseScaninUrl } from '../../protocol/urls.ts';
 import { listAccounts, type Account } from './accountStore.ts';
-import { ApiError, readInbox } from './deviceApi.ts';
+import { ApiError, readInbox, type InboxEntry } from './deviceApi.ts';
 import { go, openHash } from './dom.ts';
 
 /** Seconds the server holds each poll (its maximum is 30; less stays under common proxy timeouts). */
@@ -42,12 +42,13 @@ const active = () => document.visibilityState === 'visible' && navigator.onLine;
 /** An approve (or enroll) screen is open: a new arrival waits until the person is done with it. */
 const busy = () => location.hash.startsWith('#/open/');
 
-function open(account: Account, url: string, rid: string): void {
-  // The inbox may only send this phone to a login request of the account's own issuer (§17).
-  const parsed = parseScaninUrl(url);
-  if (parsed?.kind !== 'login' || parsed.issuer !== account.issuer || parsed.id !== rid) return;
-  shown.add(rid);
-  go(openHash(url));
+function open(account: Account, entry: InboxEntry): void {
+  // The inbox may only send this phone to a login request of the account's own issuer, for
+  // that account (§17): it is read and answered with this account's key, nobody is asked which.
+  const parsed = parseScaninUrl(entry.url);
+  if (parsed?.kind !== 'login' || parsed.issuer !== account.issuer || parsed.id !== entry.rid || entry.sub !== account.sub) return;
+  shown.add(entry.rid);
+  go(openHash(entry.url, account.deviceId));
 }
 
 function poll(account: Account): Poller {
@@ -60,7 +61,7 @@ function poll(account: Account): Poller {
         const entries = await readInbox(account, WAIT_SECONDS, signal);
         backoff = FIRST_BACKOFF_MS;
         const fresh = entries.find((entry) => !shown.has(entry.rid));
-        if (fresh && !busy()) open(account, fresh.url, fresh.rid);
+        if (fresh && !busy()) open(account, fresh);
         // Entries left waiting come back at once on the next poll: pause instead of spinning.
         if (entries.length > 0) await sleep(SHOWN_PAUSE_MS, signal, waker);
       } catch (error) {

@@ -1,7 +1,8 @@
 // The web authenticator at {issuer}/app/: a hash router over the screens, and the service worker
 // that lets it open offline. Links: #/ (accounts), #/scan, #/account/{device_id}, and
 // #/open/{a scanned or pasted /q/ or /e/ URL}, which is where /q/ and /e/ pages send a phone,
-// and where a sign-in from an account's inbox (inbox.ts) opens.
+// and where a sign-in from an account's inbox (inbox.ts) opens, with ?as={device_id} naming the
+// account whose inbox it came from.
 import { parseScaninUrl } from '../../protocol/urls.ts';
 import { h, show } from './dom.ts';
 import { listenToInboxes } from './inbox.ts';
@@ -12,12 +13,15 @@ import { homeScreen } from './screens/home.ts';
 import { resultScreen } from './screens/result.ts';
 import { scanScreen, stopScanning } from './screens/scan.ts';
 
-async function openLink(text: string): Promise<void> {
-  const url = parseScaninUrl(text);
+async function openLink(rest: string): Promise<void> {
+  // The link is percent-encoded whole, so a bare "?" can only start the app's own parameters.
+  const [link = '', query = ''] = rest.split('?', 2);
+  const url = parseScaninUrl(decodeURIComponent(link));
   if (!url) {
     return resultScreen({ title: 'Not a Scanin code', text: 'A Scanin link looks like https://…/q/… (sign-in) or https://…/e/… (invite).' }, 'error');
   }
-  return url.kind === 'login' ? approveScreen(url) : enrollScreen(url);
+  const asDeviceId = new URLSearchParams(query).get('as') ?? undefined;
+  return url.kind === 'login' ? approveScreen(url, asDeviceId) : enrollScreen(url);
 }
 
 async function route(): Promise<void> {
@@ -28,7 +32,7 @@ async function route(): Promise<void> {
   const [, screen = '', rest = ''] = /^#\/([a-z]*)\/?(.*)$/.exec(location.hash) ?? [];
   try {
     if (screen === 'scan') return await scanScreen();
-    if (screen === 'open') return await openLink(decodeURIComponent(rest));
+    if (screen === 'open') return await openLink(rest);
     if (screen === 'account') return await accountScreen(decodeURIComponent(rest));
     return await homeScreen();
   } catch (error) {

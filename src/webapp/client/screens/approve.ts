@@ -3,7 +3,7 @@
 // number matching, the three numbers instead of one Approve button (tapping one approves).
 import type { ScaninUrl } from '../../../protocol/urls.ts';
 import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
-import { ApiError, answerLoginRequest, readLoginRequest, type LoginRequest } from '../deviceApi.ts';
+import { ApiError, answerLoginRequest, readLoginRequest, readLoginRequestHint, type LoginRequest } from '../deviceApi.ts';
 import { sha256 } from '../deviceKeys.ts';
 import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
@@ -52,35 +52,74 @@ function pickAccount(request: LoginRequest, accounts: Account[]): void {
   );
 }
 
+const namedBy = async (hint: string, rid: string, account: Account) => (await sha256(`${rid}.${account.sub}`)) === hint;
+
 /**
- * The choice rule of docs/protocol.md §7: with `account_hint`, only the key whose
- * base64url(SHA-256(rid "." sub)) equals it may answer; without, one account answers by itself
- * and several are the user's choice.
+ * The choice rule of docs/protocol.md §7: a sign-in from an account's inbox is that account's;
+ * with `account_hint`, only a key whose base64url(SHA-256(rid "." sub)) equals it may answer;
+ * without, one account answers by itself and several are the user's choice.
  */
-async function chooseAccount(request: LoginRequest, candidates: Account[]): Promise<Account | Account[] | null> {
+async function chooseAccount(request: LoginRequest, candidates: Account[], inboxAccount: Account | undefined): Promise<Account | Account[] | null> {
   if (request.account_hint !== undefined) {
-    for (const account of candidates) {
-      if ((await sha256(`${request.rid}.${account.sub}`)) === request.account_hint) return account;
+    // The inbox's account first: the server named it, and the hint must agree.
+    for (const account of inboxAccount ? [inboxAccount, ...candidates] : candidates) {
+      if (await namedBy(request.account_hint, request.rid, account)) return account;
     }
     return null;
   }
+  if (inboxAccount) return inboxAccount;
   return new Set(candidates.map((account) => account.sub)).size === 1 ? candidates[0]! : candidates;
 }
 
-export async function approveScreen(url: ScaninUrl): Promise<void> {
+/** The server cannot use this key any more; another account's key may still read. */
+const KEY_GONE = new Set(['device_revoked', 'unknown_device', 'device_pending', 'account_disabled']);
+
+/**
+ * The signed read (§7), with the key of the account the request is for when that is known (the
+ * inbox's account, or the one an unsigned read's account_hint names), so that the scan is that
+ * account's; a key the server no longer takes gives way to the next one (a revoked one is
+ * deleted, as §9 asks).
+ */
+async function readWithBestKey(url: ScaninUrl, candidates: Account[], inboxAccount: Account | undefined): Promise<LoginRequest> {
+  let order = inboxAccount ? [inboxAccount, ...candidates.filter((account) => account !== inboxAccount)] : candidates;
+  if (!inboxAccount && new Set(candidates.map((account) => account.sub)).size > 1) {
+    const hint = await readLoginRequestHint(url);
+    if (hint !== undefined) {
+      const named: Account[] = [];
+      for (const account of candidates) if (await namedBy(hint, url.id, account)) named.push(account);
+      order = [...named, ...candidates.filter((account) => !named.includes(account))];
+    }
+  }
+  let lastError: unknown;
+  for (const account of order) {
+    try {
+      return await readLoginRequest(url, account);
+    } catch (error) {
+      if (!(error instanceof ApiError && KEY_GONE.has(error.error))) throw error;
+      if (error.error === 'device_revoked') await removeAccount(account.deviceId);
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+export async function approveScreen(url: ScaninUrl, inboxDeviceId?: string): Promise<void> {
   // A device waiting for confirmation is offered too: the server, not this phone, knows whether it was confirmed since.
   const candidates = (await listAccounts()).filter((account) => account.issuer === url.issuer);
   if (candidates.length === 0) {
     return resultScreen({ title: 'No account here for this server', text: `This phone has no account at ${hostOf(url.issuer)}. Enroll it first with an invite.` }, 'error');
   }
+  const inboxAccount = candidates.find((account) => account.deviceId === inboxDeviceId);
   show(h('h1', {}, 'Reading the sign-in…'));
   let request: LoginRequest;
   try {
-    request = await readLoginRequest(url, candidates[0]!);
+    request = await readWithBestKey(url, candidates, inboxAccount);
   } catch (error) {
     return resultScreen(describeError(error, 'login'), 'error');
   }
-  const chosen = await chooseAccount(request, candidates);
+  // A key deleted while reading is no candidate any more.
+  const remaining = (await listAccounts()).filter((account) => account.issuer === url.issuer);
+  const chosen = await chooseAccount(request, remaining, remaining.find((account) => account.deviceId === inboxDeviceId));
   if (chosen === null) {
     return resultScreen({ title: 'This sign-in is for another account', text: `None of this phone’s accounts at ${hostOf(url.issuer)} is the one the browser is signing in to.` }, 'error');
   }
