@@ -72,7 +72,8 @@ export function mountAccountLogin(router: Router, services: Services): void {
       code_challenge: createHash('sha256').update(login.verifier).digest('base64url'),
       code_challenge_method: 'S256',
     });
-    ctx.redirect(`${services.basePath}${provider.pathFor('authorization')}?${params}`);
+    // pathFor includes the issuer's path already.
+    ctx.redirect(`${provider.pathFor('authorization')}?${params}`);
   });
 
   router.get('/account/callback', async (ctx) => {

@@ -8,8 +8,9 @@ import { render } from './render.ts';
 const PROTOCOL_DOC = readFileSync(new URL('../../docs/protocol.md', import.meta.url));
 
 export function mountHomePage(router: Router, services: Services): void {
+  // pathFor already starts with the issuer's path: only the origin is added.
   router.get('/', async (ctx) => {
-    await render(ctx, 'home', { title: 'Scanin', issuer: services.issuer, jwksUri: `${services.issuer}${services.provider.pathFor('jwks')}` });
+    await render(ctx, 'home', { title: 'Scanin', issuer: services.issuer, jwksUri: new URL(services.provider.pathFor('jwks'), services.issuer).href });
   });
   // The device protocol, served by the instance it describes, for whoever writes a phone app.
   router.get('/docs/protocol.md', (ctx) => {
