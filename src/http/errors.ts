@@ -22,8 +22,13 @@ const PAGE_TITLES: Record<number, string> = {
   429: 'Too many attempts: please wait a moment',
 };
 
-export function errorTitle(status: number): string {
-  return PAGE_TITLES[status] ?? (status >= 500 ? 'This failed on our side' : 'This request is not valid');
+// Codes whose heading says more than their status does.
+const CODE_TITLES: Record<string, string> = {
+  access_denied: 'This sign-in was refused',
+};
+
+export function errorTitle(status: number, code?: string): string {
+  return (code && CODE_TITLES[code]) ?? PAGE_TITLES[status] ?? (status >= 500 ? 'This failed on our side' : 'This request is not valid');
 }
 
 type Described = { status: number; code: string; description: string; headers: Record<string, string>; details?: Record<string, unknown> };

@@ -17,7 +17,7 @@ import { ACR_VALUES } from './authContext.ts';
 import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
 import { successSource, userCodeConfirmSource, userCodeInputSource } from './deviceFlowPages.ts';
 import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
-import { renderOidcError } from './renderError.ts';
+import { renderEscapedErrors, renderOidcError } from './renderError.ts';
 import { ID_TOKEN_TTL } from './keys.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { limitSignInsPerAccount } from '../ratelimit/limitEngineRoutes.ts';
@@ -184,6 +184,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
   const provider = new Provider(issuer, configuration);
   provider.proxy = config.trustProxy.kind !== 'none';
   includeSidForFrontchannel(provider);
+  provider.use(renderEscapedErrors);
   provider.use(frontchannelLogout(provider, issuer));
   auditLogouts(provider, { db, clock, config, log: inputs.log });
   return provider;

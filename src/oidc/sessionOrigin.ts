@@ -53,7 +53,11 @@ export async function recordSessionOrigin(db: Db, sessionId: string, payload: Ad
   const refusal = device ? await deviceRefusal(db, device) : null;
   if (!device || refusal) {
     await db('oidc_payloads').where({ model: 'Session', id: sessionId }).delete();
-    throw new errors.AccessDenied(refusal?.message ?? 'the device that approved this sign-in no longer exists');
+    // The app gets it as access_denied; where there is no app to go back to (the device grant's
+    // page), the person reads it on our error page (oidc/renderError.ts).
+    throw new errors.AccessDenied(
+      `The phone that approved this sign-in can no longer sign in (${refusal?.message ?? 'it no longer exists'}). Start the sign-in again.`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { TestBrowser, readLoginPage, type Page } from '../helpers/browser.ts';
+import { revokeDeviceEverywhere } from '../../src/accounts/cutOff.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -95,5 +96,32 @@ describe('the device authorization grant', () => {
     // The code is spent: typing it again is refused.
     const again = await typeCode(browser, started.user_code);
     expect(again.body).toContain('already used');
+  });
+
+  it('a revocation between the approval and the session it makes: a readable page, and the TV gets no tokens', async () => {
+    const revoked = await enrolledPhone(scanin, 'ida@example.com', 'ida.json');
+    const started = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const browser = new TestBrowser();
+    const confirm = await typeCode(browser, started.user_code);
+    const confirmed = await browser.fetch(formAction(confirm), {
+      method: 'POST',
+      form: { xsrf: field(confirm, 'xsrf'), user_code: field(confirm, 'user_code'), confirm: 'yes' },
+    });
+    const { page: qrPage } = await browser.follow(confirmed.location!, scanin.issuer);
+    await revoked.answer(readLoginPage(qrPage.body).qrUrl, 'approve');
+    // /complete accepts the approval and hands the browser back to the engine, which stores the session.
+    const completed = await browser.fetch(`${qrPage.url}/complete`);
+    expect(completed.status).toBe(303);
+    await revokeDeviceEverywhere(scanin.services.db, scanin.services.clock, (await revoked.list())[0]!.device_id);
+    const { page, leftTo } = await browser.follow(completed.location!, scanin.issuer);
+    // Our page, not the engine's bare "access_denied" text: there is no app to send the person back to.
+    expect(leftTo).toBeUndefined();
+    expect(page.status).toBe(400);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.body).toContain('<h1>This sign-in was refused</h1>');
+    expect(page.body).toContain('The phone that approved this sign-in can no longer sign in (this device was revoked). Start the sign-in again.');
+    await expect(oidc.genericGrantRequest(tv, DEVICE_CODE, { device_code: started.device_code })).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
