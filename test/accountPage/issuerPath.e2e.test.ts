@@ -4,18 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone } from '../helpers/login.ts';
-import { freePort, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { startScaninUnderPath, type TestScanin } from '../helpers/scanin.ts';
 import { csrfOf, enterAccountPage, listed, post } from './accountBrowser.ts';
 
 describe('the account page under the issuer path', () => {
-  let scanin: TestScanin;
+  let scanin: TestScanin & { origin: string };
   let phone: Authenticator;
   let origin: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    scanin = await startTestScanin({ env: { PORT: String(port), ISSUER: `${origin}/sso` } });
+    scanin = await startScaninUnderPath('/sso');
+    origin = scanin.origin;
     phone = await enrolledPhone(scanin, 'ada@example.com');
   });
   afterAll(async () => {

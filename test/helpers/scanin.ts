@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { RATE_LIMIT_RULES } from '../../src/ratelimit/rules.ts';
 import { startScanin, type RunningScanin } from '../../src/server.ts';
+import { freePort } from './ports.ts';
 
 export const RP_REDIRECT = 'http://127.0.0.1:9/callback';
 export const PUBLIC_CLIENT = 'test-public';
@@ -59,6 +60,13 @@ export async function startTestScanin(options: { dir?: string; env?: Record<stri
   const config = loadConfig(env);
   const running = await startScanin(config);
   return Object.assign(running, { dir, env: { ...env, ISSUER: running.issuer }, config });
+}
+
+/** A Scanin whose issuer has a path (`${origin}${path}`, e.g. http://127.0.0.1:PORT/sso), on a port chosen first. */
+export async function startScaninUnderPath(path = '/sso', env: Record<string, string> = {}): Promise<TestScanin & { origin: string }> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return Object.assign(await startTestScanin({ env: { ...env, PORT: String(port), ISSUER: `${origin}${path}` } }), { origin });
 }
 
 export { freePort } from './ports.ts';
