@@ -58,6 +58,7 @@ describe('apps on the account page', () => {
     expect(listed(opened.page.body, 'data-client-id')).toEqual([OFFLINE_CLIENT]);
     expect(opened.page.body).toContain('Offline App');
     expect(opened.page.body).toContain('your email address');
+    expect(opened.page.body).toContain('data-field="access">signed in<');
     expect(opened.page.body).not.toContain('data-client-id="scanin-account"');
 
     const answer = await post(scanin, browser, '/account/apps/revoke', { client_id: OFFLINE_CLIENT }, csrfOf(opened.page.body));
