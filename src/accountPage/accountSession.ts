@@ -51,7 +51,7 @@ function csrfTokenFor(key: string, sessionUid: string): string {
   return createHmac('sha256', key).update(CSRF_PURPOSE + sessionUid).digest('base64url');
 }
 
-function cookieKeys(services: Services): string[] {
+export function cookieKeys(services: Services): string[] {
   const keys = services.provider.keys as unknown;
   if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => typeof key === 'string')) {
     throw new TypeError('the engine has no cookie keys: the account page cannot make CSRF tokens');

@@ -14,6 +14,7 @@ import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
 import { mountAccountRecoveryCodes } from '../recovery/accountRecoveryCodes.ts';
+import { mountInviteCodes } from '../recovery/inviteCodes.ts';
 import { anonymousLogout } from '../oidc/anonymousLogout.ts';
 import { limitEngineRoutes } from '../ratelimit/limitEngineRoutes.ts';
 import { mountWebApp } from '../webapp/routes.ts';
@@ -49,6 +50,7 @@ export function createApp(services: Services): Koa {
   mountAccountPage(pages, services);
   mountRecoveryRoutes(pages, services);
   mountAccountRecoveryCodes(pages, services);
+  mountInviteCodes(pages, services);
   mountWebApp(pages);
 
   const deviceApi = new Router();

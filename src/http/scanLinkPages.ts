@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import { qrSvg } from '../login/qr.ts';
 import { enrollmentUrl, loginUrl } from '../protocol/urls.ts';
 import type { Services } from '../services.ts';
+import { watchInvite } from '../recovery/inviteCodes.ts';
 import { findEnrollment } from '../store/enrollments.ts';
 import { render } from './render.ts';
 
@@ -44,6 +45,8 @@ export function mountScanLinkPages(router: Router, services: Services): void {
       note: 'Keep this link to yourself: whoever uses it first binds their phone to your account. It works once.',
       svg: await qrSvg(enrollmentUrl(services.issuer, enrollment.eid)),
       app: { href: appLink(services, enrollmentUrl(services.issuer, enrollment.eid)), label: 'On this phone? Enroll it in the Scanin web app', auto: false },
+      // An invite's page waits for the phone, then shows the first recovery codes (src/recovery/inviteCodes.ts).
+      watch: watchInvite(ctx, services, enrollment),
     });
   });
 }

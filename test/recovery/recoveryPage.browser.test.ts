@@ -1,7 +1,8 @@
 // Recovery in a real browser (headless Chromium): the sign-in page's "Use a recovery code", the
 // form, the enrollment QR code read from a screenshot (as the new phone's camera would), the
 // reference authenticator enrolling from it, and the page going on to the app by itself under
-// the strict CSP. The relying party's redirect_uri is answered by the browser itself.
+// the strict CSP (the relying party's redirect_uri is answered by the browser itself). And the
+// first codes on an invite's page, which goes on to them by itself once the phone enrolled.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { regenerateRecoveryCodes } from '../../src/recovery/recovery.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { listDevices } from '../../src/store/devices.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { enrolledPhone } from '../helpers/login.ts';
+import { enrolledPhone, inviteUrl } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -75,6 +76,27 @@ describe('recovery by code in Chromium', () => {
     const tokens = await redeem(config, url, auth);
     expect(tokens.claims()!.sub).toBe(account.id);
     expect((await listDevices(scanin.services.db, account.id)).map((device) => device.name).sort()).toEqual(['Found Phone', 'Test Phone']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('an invite opened on a computer: the QR decoded from a screenshot → the phone enrolls → the page shows the ten codes once by itself', async () => {
+    const eurl = await inviteUrl(scanin, 'chromium-invited@example.com');
+    const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(eurl);
+    const shown = await decodeScreenshot(page, await page.locator('#qr').screenshot());
+    expect(shown).toBe(eurl);
+    expect(await page.locator('#invite-watch').textContent()).toBe('Waiting for your phone…');
+
+    await new Authenticator({ keysFile: join(scanin.dir, 'invited-phone.json') }).enroll(shown);
+    await page.locator('#recovery-codes').waitFor();
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await page.screenshot({ path: '/tmp/scanin-recovery-codes.png' });
+    await page.reload();
+    expect(await page.locator('#recovery-codes').count()).toBe(0);
     expect(problems).toEqual([]);
     await context.close();
   });
