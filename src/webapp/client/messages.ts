@@ -23,13 +23,17 @@ const ENROLL: Record<string, Message> = {
   invalid_device_name: { title: 'Choose another name for this phone', text: 'The name must be 1 to 64 printable characters.' },
 };
 
+/** What any call may meet, sign-in, invite or notebook alike. */
+const ANY: Record<string, Message> = {
+  account_disabled: { title: 'This account is disabled', text: 'An administrator disabled this account, so it cannot sign in or change anything for now. Ask them to enable it again.' },
+  clock_skew: { title: 'Your phone’s clock is wrong', text: 'Set the date and time to automatic, then try again.' },
+  rate_limited: { title: 'Too many tries', text: 'The server is taking no more from this network for a moment. Wait a minute, then try again.' },
+};
+
 export function describeError(error: unknown, kind: 'login' | 'enroll' | 'vault'): Message {
   if (!(error instanceof ApiError)) return { title: 'Something went wrong', text: (error as Error).message };
   if (error.error === 'offline') return { title: 'No connection', text: error.description };
-  const known = (kind === 'enroll' ? ENROLL : LOGIN)[error.error];
+  const known = (kind === 'enroll' ? ENROLL : LOGIN)[error.error] ?? ANY[error.error];
   if (known) return known;
-  if (error.error === 'clock_skew') {
-    return { title: 'Your phone’s clock is wrong', text: 'Set the date and time to automatic, then try again.' };
-  }
   return { title: 'The server refused', text: `${error.description || error.error} (${error.error}, HTTP ${error.status})` };
 }
