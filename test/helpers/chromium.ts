@@ -52,3 +52,11 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
   }
   return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
+
+/** A phone for browser contexts: mobile viewport, touch, and an Android Chrome's user agent. */
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
+};

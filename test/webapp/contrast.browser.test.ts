@@ -11,7 +11,7 @@ import { disableAccount } from '../../src/accounts/cutOff.ts';
 import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, PHONE } from '../helpers/chromium.ts';
 import { newInvite } from '../helpers/device.ts';
 import { openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
@@ -19,12 +19,6 @@ import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const OFFICE_IP = '193.99.144.80';
-const PHONE = {
-  viewport: { width: 360, height: 740 },
-  isMobile: true,
-  hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
-};
 
 type Finding = { screen: string; scheme: string; target: string; ratio: number | undefined; expected: string | undefined; text: string };
 /** What the page computes for a text axe could not decide: its colour against the nearest opaque background. */

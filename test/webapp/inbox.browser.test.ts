@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDevice } from '../../src/store/devices.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { enrollmentUrl } from '../../src/protocol/urls.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, PHONE } from '../helpers/chromium.ts';
 import { answerLogin, enrollDevice, loginAssertion, newInvite } from '../helpers/device.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
@@ -18,12 +18,6 @@ import { startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scani
 const CIBA = 'urn:openid:params:grant-type:ciba';
 const SECRET = 'inbox-cli-secret-that-is-long-enough-0123456789';
 const EMAIL = 'gus@example.com';
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
-};
 
 let scanin: TestScanin;
 let cli: oidc.Configuration;

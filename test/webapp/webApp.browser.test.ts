@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, PHONE as PHONE_CONTEXT } from '../helpers/chromium.ts';
 import { newInvite, startDeviceTestScanin, type DeviceTestScanin } from '../helpers/device.ts';
 import { decodeScreenshot, writeQrVideo } from '../helpers/qrImages.ts';
 import { authorizationRequest, discover, redeem, type Authorization } from '../helpers/rp.ts';
@@ -16,13 +16,8 @@ import { RP_REDIRECT, testDir } from '../helpers/scanin.ts';
 import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import type * as oidc from 'openid-client';
 
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
-};
+/** Screenshots at twice the pixels, as a phone's screen has them. */
+const PHONE = { ...PHONE_CONTEXT, deviceScaleFactor: 2 };
 const SHOTS = process.env.SCANIN_SCREENSHOTS;
 /**
  * Where the desktop and the phone are, as a trusted proxy (TRUST_PROXY=127.0.0.1) tells the
