@@ -1,6 +1,7 @@
 // The account page's devices: listed with name, key type, added, last used and last address;
 // renamed under the enrollment name rules; revoked through the same cut-off as `scanin revoke`,
-// which signs out the browsers the device signed in (this one too) and refuses its answers.
+// which signs out the browsers the device signed in (this one too) and refuses its answers, once
+// even when two browsers revoke it at the same moment.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator, DeviceApiError } from '../../src/authenticator/authenticator.ts';
@@ -118,5 +119,25 @@ describe('devices on the account page', () => {
     const again = await browser.fetch(`${scanin.issuer}/account`);
     expect(again.status).toBe(303);
     expect(again.location).toContain('/account/login');
+  });
+
+  it('revokes a device once when two browsers revoke it at the same moment', async () => {
+    const { device_id: spare } = await phone.enroll(await inviteUrl(scanin, 'ada@example.com'), { deviceName: 'Spare' });
+    const browsers = [await enterAccountPage(scanin, phone, { deviceId: phoneId }), await enterAccountPage(scanin, phone, { deviceId: phoneId })];
+    const statuses = (await Promise.all(browsers.map(({ browser, page }) => post(scanin, browser, '/account/devices/revoke', { device_id: spare }, csrfOf(page.body))))).map((answer) => answer.status).sort();
+    expect(statuses).toEqual([303, 404]);
+    const entries = (await listAudit(scanin.services.db, {})).filter((entry) => entry.event === 'device.revoked' && entry.device_id === spare);
+    expect(entries).toHaveLength(1);
+  });
+
+  it('never brings back a device when a rename races its revocation', async () => {
+    const { device_id: spare } = await phone.enroll(await inviteUrl(scanin, 'ada@example.com'), { deviceName: 'Racer' });
+    const { browser, page } = await enterAccountPage(scanin, phone, { deviceId: phoneId });
+    const csrf = csrfOf(page.body);
+    await Promise.all([
+      post(scanin, browser, '/account/devices/rename', { device_id: spare, name: 'Renamed' }, csrf),
+      post(scanin, browser, '/account/devices/revoke', { device_id: spare }, csrf),
+    ]);
+    expect((await findDevice(scanin.services.db, spare))!.status).toBe('revoked');
   });
 });

@@ -1,5 +1,6 @@
 // Entering the account page: a signed-out browser is sent through a real QR sign-in and comes
-// back to /account; the code is used once, by the browser that started the sign-in.
+// back to /account; the code is used once (even sent twice at once), by the browser that started
+// the sign-in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { TestBrowser } from '../helpers/browser.ts';
@@ -84,5 +85,14 @@ describe('entering the account page', () => {
     expect(await to('//evil.example/account')).toBe(`${scanin.issuer}/account`);
     expect(await to('/account/../app')).toBe(`${scanin.issuer}/account`);
     expect(await to('/account/add-device')).toBe(`${scanin.issuer}/account/add-device`);
+  });
+
+  it('lets the same callback in once when it arrives twice at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const browser = new TestBrowser();
+      const url = await callbackUrl(browser);
+      const statuses = (await Promise.all([browser.fetch(url), browser.fetch(url)])).map((answer) => answer.status).sort();
+      expect(statuses).toEqual([303, 400]);
+    }
   });
 });
