@@ -191,29 +191,33 @@ describe('a browser that signed in before', () => {
     expect(silent.location).toContain('error=login_required');
   });
 
+  /** Another client holding `browser`'s interaction cookies, sending `headers` as its browser would. */
+  function sameSignIn(browser: TestBrowser, login: OpenLogin, headers: Record<string, string>): TestBrowser {
+    const other = new TestBrowser(undefined, headers);
+    for (const name of ['_interaction', '_interaction.sig']) other.setCookie(name, browser.cookie(name)!, `/interaction/${login.uid}`);
+    return other;
+  }
+
   it('refuses "Use another account" from another site or another browser, and the expectation stays', async () => {
     const browser = new TestBrowser();
     await signedInBefore(world.scanin, browser, world.phone);
     const login = await openLoginPage(await discover(world.scanin.issuer), browser);
-    const crossSite = new TestBrowser(undefined, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
-    crossSite.setCookie('_interaction', browser.cookie('_interaction')!, `/interaction/${login.uid}`);
-    crossSite.setCookie('_interaction.sig', browser.cookie('_interaction.sig')!, `/interaction/${login.uid}`);
+    const crossSite = sameSignIn(browser, login, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
     const forged = await crossSite.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' });
     expect(forged.status).toBe(403);
     expect(forged.body).toContain('sent from another site');
-    const sibling = new TestBrowser(undefined, { 'sec-fetch-site': 'same-site' });
-    sibling.setCookie('_interaction', browser.cookie('_interaction')!, `/interaction/${login.uid}`);
-    sibling.setCookie('_interaction.sig', browser.cookie('_interaction.sig')!, `/interaction/${login.uid}`);
+    const sibling = sameSignIn(browser, login, { 'sec-fetch-site': 'same-site' });
     expect((await sibling.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' })).status).toBe(403);
+    // A page with no-referrer sends Origin: null; Sec-Fetch-Site still says where it came from.
+    const opaque = sameSignIn(browser, login, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+    expect((await opaque.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' })).status).toBe(403);
     // Without the interaction's cookie (a post from elsewhere carries none): not this sign-in.
     const elsewhere = await new TestBrowser().fetch(`${login.interactionUrl}/another-account`, { method: 'POST' });
     expect(elsewhere.status).toBe(400);
     expect(await publicHint(world.scanin, login.rid)).toBe(accountHint(login.rid, world.phone.accountId));
     expectError(await answer(world.scanin, login, mallory), 403, 'wrong_account');
     // The page's own post, as a browser sends it, is taken.
-    const own = new TestBrowser(undefined, { origin: new URL(world.scanin.issuer).origin, 'sec-fetch-site': 'same-origin' });
-    own.setCookie('_interaction', browser.cookie('_interaction')!, `/interaction/${login.uid}`);
-    own.setCookie('_interaction.sig', browser.cookie('_interaction.sig')!, `/interaction/${login.uid}`);
+    const own = sameSignIn(browser, login, { origin: new URL(world.scanin.issuer).origin, 'sec-fetch-site': 'same-origin' });
     expect((await own.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' })).status).toBe(303);
   });
 
