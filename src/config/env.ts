@@ -214,7 +214,13 @@ export function parseSignup(raw: string | undefined, name = 'SIGNUP'): SignupPol
  * is a MaxMind DB is checked when Scanin opens it at start (src/geo/placeLookup.ts).
  */
 export function parseGeoipDb(raw: string | undefined, name = 'GEOIP_DB'): string | null {
-  if (raw === undefined || raw === '') return defaultGeoDatabase();
+  if (raw === undefined || raw === '') {
+    try {
+      return defaultGeoDatabase();
+    } catch {
+      throw new ConfigError(name, 'the default IP database (the npm package @ip-location-db/geo-whois-asn-country-mmdb) is not installed: run npm install, or set GEOIP_DB to an .mmdb file or to off');
+    }
+  }
   if (raw === 'off') return null;
   const file = resolve(raw);
   let isFile = false;
