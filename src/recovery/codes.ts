@@ -51,7 +51,7 @@ function parseParams(params: string): { N: number; r: number; p: number } {
 }
 
 /** scrypt(code, salt) as base64url; `code` is normalized. Runs on libuv's pool, not the event loop. */
-export function hashCode(code: string, salt: string, params: string): Promise<string> {
+export async function hashCode(code: string, salt: string, params: string): Promise<string> {
   const { N, r, p } = parseParams(params);
   return new Promise((resolve, reject) => {
     scrypt(code, Buffer.from(salt, 'base64url'), 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) => {

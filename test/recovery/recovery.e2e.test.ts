@@ -189,6 +189,20 @@ describe.each(DATABASE_KINDS)('recovery codes (%s)', (kind) => {
     await expect(newPhone().enroll(first)).rejects.toThrow(/expired|cancelled/);
   });
 
+  it('a recovery enrollment ends with its sign-in: the new phone is refused and the code stays used', async () => {
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const eurl = await recoveryQrUrl(login, await postRecovery(login, { email: 'lost@example.com', code: codes[4]! }));
+    const devicesBefore = await listDevices(scanin.services.db, account.id);
+    scanin.clock.freeze(scanin.clock.now() + 3600);
+    try {
+      await expect(newPhone().enroll(eurl)).rejects.toThrow(/expired/);
+    } finally {
+      scanin.clock.release();
+    }
+    expect(await listDevices(scanin.services.db, account.id)).toEqual(devicesBefore);
+    expect(await scanin.services.db('recovery_codes').where({ account_id: account.id, slot: 4 }).first()).toMatchObject({ used_at: expect.any(Number) });
+  });
+
   it('refuses a disabled account with the same words and leaves its code unused', async () => {
     await disableAccount(scanin.services.db, scanin.services.clock, account.id);
     try {

@@ -14,6 +14,7 @@ const KINDS: Record<string, string> = {
   invite: 'You were invited by an administrator.',
   signup: 'You are signing up in a browser.',
   add_device: 'You are adding another device to your account.',
+  recovery: 'You used a recovery code in a browser to replace a lost phone.',
 };
 
 export async function enrollScreen(url: ScaninUrl): Promise<void> {
