@@ -96,3 +96,30 @@ describe('entering the account page', () => {
     }
   });
 });
+
+describe('entering the account page behind a TLS proxy', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({ env: { TRUST_PROXY: 'true', ISSUER: 'https://id.example.com' } });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('marks the sign-in cookie Secure when the proxy says the browser used https, and not otherwise', async () => {
+    const local = `http://127.0.0.1:${scanin.port}/account/login`;
+    const viaTls = await new TestBrowser(undefined, { 'x-forwarded-proto': 'https' }).fetch(local);
+    expect(viaTls.status).toBe(303);
+    expect(viaTls.headers.location).toMatch(/^\/auth\?client_id=scanin-account&.*redirect_uri=https%3A%2F%2Fid\.example\.com%2Faccount%2Fcallback&/);
+    const cookie = [viaTls.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('scanin_account_login='))!;
+    expect(cookie).toMatch(/; path=\/account\/callback; /);
+    expect(cookie).toMatch(/; secure; /i);
+    expect(cookie).toMatch(/; httponly/i);
+    expect(cookie).toMatch(/; samesite=lax/i);
+    const plain = await new TestBrowser().fetch(local);
+    const plainCookie = [plain.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('scanin_account_login='))!;
+    expect(plainCookie).not.toMatch(/; secure/i);
+  });
+});
+
