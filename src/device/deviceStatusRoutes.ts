@@ -12,7 +12,7 @@ import { deviceTopic } from '../events/bus.ts';
 import { accountDisabled, unknownDevice } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
-import { findDevice, type Device } from '../store/devices.ts';
+import { findDeviceAndAccount, type Device } from '../store/devices.ts';
 import { authenticateDeviceRequest } from './authenticateDeviceRequest.ts';
 import { parseWait, topicWaiter } from './longPoll.ts';
 
@@ -26,12 +26,12 @@ export function mountDeviceStatusRoutes(router: Router, services: Services): voi
 
   /** The device as it is now: its answer, or the refusal it has earned since (rejected, too late). */
   async function currentState(deviceId: string): Promise<Device> {
-    const device = await findDevice(db, deviceId);
+    const found = await findDeviceAndAccount(db, deviceId);
     // Deleted with its account while the device waited: as for any call, it is unknown now.
-    if (!device) throw unknownDevice(deviceId);
-    const refusal = await deviceRefusal(db, device, clock());
+    if (!found) throw unknownDevice(deviceId);
+    const refusal = deviceRefusal(found.device, found.account, clock());
     if (refusal && refusal.code !== 'device_pending') throw refusal;
-    return device;
+    return found.device;
   }
 
   router.get(DEVICE_STATUS_PATH, async (ctx) => {

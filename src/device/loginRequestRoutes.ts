@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { finishBackchannelRequest } from '../ciba/backchannel.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
-import { approvedBy } from '../login/approvedBy.ts';
+import { describeApprover } from '../login/approvedBy.ts';
 import { expectedAccountNow } from '../login/expectedAccount.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { proximity } from '../login/proximity.ts';
@@ -109,7 +109,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     const assertion = await readAssertionBody(ctx);
     const request = await loadOpenRequest(services, ctx.params.rid!);
     const now = clock();
-    const { device, payload } = await verifyDeviceAssertion(db, assertion, {
+    const { device, account, payload } = await verifyDeviceAssertion(db, assertion, {
       issuer: services.issuer,
       now,
       act: 'login',
@@ -153,7 +153,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       await bus.publish(
         interactionTopic(request.uid),
         status === 'approved'
-          ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid), account: await approvedBy(db, device.account_id) }, at: approvedAt }
+          ? { type: 'approved', data: { complete_url: completeUrl(services.basePath, request.uid), account: describeApprover(account) }, at: approvedAt }
           : { type: 'denied', data: {} },
       );
     }

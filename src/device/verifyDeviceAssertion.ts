@@ -10,23 +10,26 @@
 // holder of the private key learns it.
 import { deviceRefusal } from '../accounts/access.ts';
 import { unknownDevice } from '../protocol/errors.ts';
-import { findDevice, type Device } from '../store/devices.ts';
+import type { Account } from '../store/accounts.ts';
+import { findDeviceAndAccount, type Device } from '../store/devices.ts';
 import type { Db } from '../store/db.ts';
 import { checkClaims, type ExpectedClaims } from './claims.ts';
 import { checkDeviceHeader, decodeAssertion } from './jws.ts';
 import { verifySignature } from './signature.ts';
 
-export type VerifiedAssertion = { device: Device; payload: Record<string, unknown> };
+/** `account`: the device's, read with it (undefined only for a pending device whose account is gone). */
+export type VerifiedAssertion = { device: Device; account: Account | undefined; payload: Record<string, unknown> };
 
 /** `acceptPending`: a device waiting for confirmation may speak (only to ask about its own state). */
 export async function verifyDeviceAssertion(db: Db, compact: string, expected: ExpectedClaims, options: { acceptPending?: boolean } = {}): Promise<VerifiedAssertion> {
   const decoded = decodeAssertion(compact);
   const { alg, kid } = checkDeviceHeader(decoded.header);
-  const device = await findDevice(db, kid);
-  if (!device) throw unknownDevice(kid);
+  const found = await findDeviceAndAccount(db, kid);
+  if (!found) throw unknownDevice(kid);
+  const { device, account } = found;
   verifySignature(alg, device.public_jwk, decoded.signingInput, decoded.signature);
-  const refusal = await deviceRefusal(db, device, expected.now);
+  const refusal = deviceRefusal(device, account, expected.now);
   if (refusal && !(options.acceptPending && refusal.code === 'device_pending')) throw refusal;
   checkClaims(decoded.payload, expected);
-  return { device, payload: decoded.payload };
+  return { device, account, payload: decoded.payload };
 }

@@ -16,7 +16,7 @@ import { render } from '../http/render.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
-import { findDevice } from '../store/devices.ts';
+import { findDeviceAndAccount } from '../store/devices.ts';
 import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
@@ -127,15 +127,14 @@ export function mountInteractionRoutes(router: Router, services: Services): void
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
     // The device may have been revoked (or its account disabled) since it approved.
-    const device = await findDevice(db, request.device_id!);
-    const refusal = device ? await deviceRefusal(db, device) : null;
-    if (!device || refusal) {
+    const found = await findDeviceAndAccount(db, request.device_id!);
+    if (!found || deviceRefusal(found.device, found.account)) {
       return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that approved this sign-in can no longer sign in.' });
     }
     await rememberAccount(ctx, services, request.account_id!);
     // `device_id` rides along to the session the engine stores (see oidc/sessionOrigin.ts).
     await finishInteraction(ctx, services, {
-      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: device.id },
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: found.device.id },
     });
   });
 

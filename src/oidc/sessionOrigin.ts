@@ -8,7 +8,7 @@
 import Provider, { errors, type AdapterPayload } from 'oidc-provider';
 import { deviceRefusal } from '../accounts/access.ts';
 import type { Db } from '../store/db.ts';
-import { findDevice } from '../store/devices.ts';
+import { findDeviceAndAccount } from '../store/devices.ts';
 import { clientIpOfRequest } from '../http/ip.ts';
 import { grantIdsOf } from './sessions.ts';
 
@@ -49,9 +49,9 @@ export async function recordSessionOrigin(db: Db, sessionId: string, payload: Ad
   if (!fresh) return;
   // Checked after the session is written: a revocation that began before this check finds the
   // session, one that began after it was refused here. Either way no session outlives it.
-  const device = await findDevice(db, fresh);
-  const refusal = device ? await deviceRefusal(db, device) : null;
-  if (!device || refusal) {
+  const found = await findDeviceAndAccount(db, fresh);
+  const refusal = found ? deviceRefusal(found.device, found.account) : null;
+  if (!found || refusal) {
     await db('oidc_payloads').where({ model: 'Session', id: sessionId }).delete();
     // The app gets it as access_denied; where there is no app to go back to (the device grant's
     // page), the person reads it on our error page (oidc/renderError.ts).

@@ -18,6 +18,22 @@ type AccountRow = Omit<Account, 'email_verified'> & { email_verified: boolean | 
 // SQLite gives booleans back as 0 and 1.
 const fromRow = (row: AccountRow | undefined): Account | undefined => row && { ...row, email_verified: Boolean(row.email_verified) };
 
+/** Every column of an account (the type says which: a new field must be added here too). */
+const ACCOUNT_COLUMNS = Object.keys({ id: 0, email: 0, email_verified: 0, name: 0, created_at: 0, disabled_at: 0 } satisfies Record<keyof Account, 0>);
+
+/**
+ * An account read along with a row of another table (a join), its columns renamed `${prefix}…`
+ * so that none collides with that table's own: the select list, and the account from the row
+ * (undefined when the join found none).
+ */
+export const joinedAccount = {
+  columns: (prefix: string): string[] => ACCOUNT_COLUMNS.map((column) => `accounts.${column} as ${prefix}${column}`),
+  from(row: Record<string, unknown>, prefix: string): Account | undefined {
+    if (row[`${prefix}id`] == null) return undefined;
+    return fromRow(Object.fromEntries(ACCOUNT_COLUMNS.map((column) => [column, row[`${prefix}${column}`]])) as AccountRow);
+  },
+};
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Lower-cases and checks an email address; returns null when it is not one. */

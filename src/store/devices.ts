@@ -1,5 +1,6 @@
 // Devices bound to accounts. The server keeps the public key only.
 import type { DeviceAlg, DevicePublicJwk } from '../protocol/jwk.ts';
+import { joinedAccount, type Account } from './accounts.ts';
 import type { Db } from './db.ts';
 
 export type DeviceStatus = 'active' | 'pending_confirmation' | 'revoked';
@@ -29,6 +30,23 @@ function fromRow(row: DeviceRow): Device {
 export async function findDevice(db: Db, id: string): Promise<Device | undefined> {
   const row = (await db('devices').where({ id }).first()) as DeviceRow | undefined;
   return row && fromRow(row);
+}
+
+const ACCOUNT_PREFIX = 'account__';
+
+/**
+ * A device and its account in one read, for the checks that need both (accounts/access.ts) on
+ * every device call and every completed login. `account` is undefined when it is gone.
+ */
+export async function findDeviceAndAccount(db: Db, id: string): Promise<{ device: Device; account: Account | undefined } | undefined> {
+  const row = (await db('devices')
+    .leftJoin('accounts', 'accounts.id', 'devices.account_id')
+    .where('devices.id', id)
+    .first('devices.*', ...joinedAccount.columns(ACCOUNT_PREFIX))) as (DeviceRow & Record<string, unknown>) | undefined;
+  if (!row) return undefined;
+  const account = joinedAccount.from(row, ACCOUNT_PREFIX);
+  for (const key of Object.keys(row)) if (key.startsWith(ACCOUNT_PREFIX)) delete row[key];
+  return { device: fromRow(row), account };
 }
 
 export async function listDevices(db: Db, accountId: string): Promise<Device[]> {
