@@ -12,7 +12,7 @@ const LOGIN: Record<string, Message> = {
   unknown_device: { title: 'This phone is not known there', text: 'The server no longer knows this phone’s key. Remove the account here and enroll again with a new invite.' },
   sign_in_ended: { title: 'This sign-in is over', text: 'It was cancelled or finished in the browser, or ran out of time. Start again in the app if you still want to sign in.' },
   device_pending: { title: 'This phone is not confirmed yet', text: 'Confirm it in the browser that showed the enrollment code, then try again.' },
-  wrong_account: { title: 'This sign-in is for another account', text: 'Choose the account the browser is signing in to, or sign in there with this account instead.' },
+  wrong_account: { title: 'This sign-in is for another account', text: 'Choose the account the browser is signing in to. If the browser says “Continue as” someone else and this is your sign-in, choose “Use another account” there and scan again.' },
 };
 
 const ENROLL: Record<string, Message> = {

@@ -121,7 +121,7 @@ export async function approveScreen(url: ScaninUrl, inboxDeviceId?: string): Pro
   const remaining = (await listAccounts()).filter((account) => account.issuer === url.issuer);
   const chosen = await chooseAccount(request, remaining, remaining.find((account) => account.deviceId === inboxDeviceId));
   if (chosen === null) {
-    return resultScreen({ title: 'This sign-in is for another account', text: `None of this phone’s accounts at ${hostOf(url.issuer)} is the one the browser is signing in to.` }, 'error');
+    return resultScreen({ title: 'This sign-in is for another account', text: `None of this phone’s accounts at ${hostOf(url.issuer)} is the one the browser is signing in to. If the browser says “Continue as” someone else and this is your sign-in, choose “Use another account” there and scan again.` }, 'error');
   }
   if (Array.isArray(chosen)) return pickAccount(request, chosen);
   return showRequest(request, chosen);
