@@ -32,7 +32,7 @@ export function when(at: number, now: number): When {
   return { text, iso, exact };
 }
 
-const KEY_TYPES: Record<DeviceAlg, string> = { ES256: 'ECDSA P-256 (ES256)', EdDSA: 'Ed25519 (EdDSA)' };
+export const KEY_TYPES: Record<DeviceAlg, string> = { ES256: 'ECDSA P-256 (ES256)', EdDSA: 'Ed25519 (EdDSA)' };
 
 const STATUS_TEXT: Record<Device['status'], string> = {
   active: 'Active',

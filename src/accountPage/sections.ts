@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import { recoverySectionData } from '../recovery/accountRecoveryCodes.ts';
 import type { Services } from '../services.ts';
 import type { AccountSession } from './accountSession.ts';
+import { addDeviceButton } from './addDeviceRoutes.ts';
 
 export type AccountPageSlot = 'devices' | 'sections';
 
@@ -19,6 +20,7 @@ export type AccountPageExtra = {
 };
 
 export const ACCOUNT_PAGE_EXTRAS: AccountPageExtra[] = [
+  { slot: 'devices', view: 'account-add-device-button', load: (services, session) => addDeviceButton(services, session.account.id) },
   { slot: 'sections', view: 'recovery-account-section', load: recoverySectionData },
 ];
 

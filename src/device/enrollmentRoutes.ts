@@ -95,7 +95,7 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     });
     // The browser that shows an add-device code waits on its own stream (enrollment/addDevice.ts);
     // a sign-up's or a recovery's on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
-    if (enrollment.kind === 'add_device') await wake(services, enrollment.eid, deviceId);
+    if (enrollment.kind === 'add_device') await wake(services, enrollment.account_id, deviceId);
     const uid = (enrollment as Enrollment & { interaction_uid?: string | null }).interaction_uid;
     if ((enrollment.kind === 'signup' || enrollment.kind === 'recovery') && uid) {
       await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: completePath(services.basePath, uid, enrollment.kind) } });

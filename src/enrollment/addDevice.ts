@@ -15,11 +15,11 @@ import type { DeviceAlg } from '../protocol/jwk.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { expireUnconfirmedDevice, findDevice, listUnconfirmedExpired, settlePendingDevice, type Device } from '../store/devices.ts';
-import { cancelOpenEnrollments, findEnrollment, type Enrollment } from '../store/enrollments.ts';
+import { cancelOpenEnrollments, currentAddDeviceEnrollment, enrollmentOfDevice, findEnrollment, setCurrentAddDevice, type Enrollment } from '../store/enrollments.ts';
 import { createEnrollment } from './enrollments.ts';
 
 /** What the browser shows of the device that enrolled: enough for a person to recognise it. */
-export type AddedDevice = { device_id: string; name: string; alg: DeviceAlg; key_type: string; created_at: number };
+export type AddedDevice = { device_id: string; name: string; alg: DeviceAlg; created_at: number };
 
 /**
  * Where an add-device handover stands, as its browser sees it:
@@ -37,10 +37,8 @@ export type AddDeviceState =
 
 export class AddDeviceRefused extends Error {}
 
-const KEY_TYPES: Record<DeviceAlg, string> = { ES256: 'P-256 (ES256)', EdDSA: 'Ed25519 (EdDSA)' };
-
 function addedDevice(device: Device): AddedDevice {
-  return { device_id: device.id, name: device.name, alg: device.alg, key_type: KEY_TYPES[device.alg], created_at: device.created_at };
+  return { device_id: device.id, name: device.name, alg: device.alg, created_at: device.created_at };
 }
 
 /**
@@ -52,19 +50,32 @@ export async function startAddDevice(services: Services, accountId: string, ip: 
   const { db, clock } = services;
   const account = await findAccountById(db, accountId);
   if (!account || account.disabled_at !== null) throw new AddDeviceRefused('This account cannot add devices (it is disabled or no longer exists).');
-  const { cancelled, enrollment } = await db.transaction(async (trx) => ({
-    cancelled: await cancelOpenEnrollments(trx, account.id, 'add_device', clock()),
-    enrollment: await createEnrollment(trx, clock, account, 'add_device', services.config.addDeviceTtl),
-  }));
+  const { cancelled, enrollment } = await db.transaction(async (trx) => {
+    const cancelled = await cancelOpenEnrollments(trx, account.id, 'add_device', clock());
+    const enrollment = await createEnrollment(trx, clock, account, 'add_device', services.config.addDeviceTtl);
+    await setCurrentAddDevice(trx, account.id, enrollment.eid);
+    return { cancelled, enrollment };
+  });
   // The eid is a one-time capability: it stays out of the audit trail.
   await recordAudit(services, { event: 'add_device.started', account_id: account.id, ip, detail: { cancelled, expires_at: enrollment.expires_at } });
+  // Another tab showing the replaced code moves on to this one.
+  await services.bus.publish(addDeviceTopic(account.id), { type: 'device_state', data: {} });
   return enrollment;
 }
 
-/** The account's add-device enrollment `eid`; undefined for any other (so another account learns nothing). */
-export async function findAddDevice(services: Services, eid: string, accountId: string): Promise<Enrollment | undefined> {
-  const enrollment = await findEnrollment(services.db, eid);
-  return enrollment?.kind === 'add_device' && enrollment.account_id === accountId ? enrollment : undefined;
+/**
+ * The account's current handover: its newest add-device enrollment. There is one live code per
+ * account (a new one cancels the older), so the pages never need to name it, and the eid, a
+ * one-time capability, stays out of their URLs and the browser's history.
+ */
+export function currentAddDevice(services: Services, accountId: string): Promise<Enrollment | undefined> {
+  return currentAddDeviceEnrollment(services.db, accountId);
+}
+
+/** The add-device enrollment that bound `deviceId`, if it is the account's (else undefined: another account learns nothing). */
+export async function addDeviceOf(services: Services, deviceId: string, accountId: string): Promise<Enrollment | undefined> {
+  const enrollment = await enrollmentOfDevice(services.db, deviceId, 'add_device');
+  return enrollment?.account_id === accountId ? enrollment : undefined;
 }
 
 export async function addDeviceState(services: Services, enrollment: Enrollment): Promise<AddDeviceState> {
@@ -94,14 +105,14 @@ export async function settleAddedDevice(services: Services, enrollment: Enrollme
   const changed = deviceId !== null && (await settlePendingDevice(services.db, deviceId, decision === 'confirm' ? 'active' : 'revoked', services.clock()));
   if (changed) {
     await recordAudit(services, { event: decision === 'confirm' ? 'device.confirmed' : 'device.rejected', account_id: enrollment.account_id, device_id: deviceId, ip, detail: { by: 'account' } });
-    await wake(services, enrollment.eid, deviceId);
+    await wake(services, enrollment.account_id, deviceId);
   }
   return { changed, state: await addDeviceState(services, await findEnrollment(services.db, enrollment.eid) ?? enrollment) };
 }
 
-/** Tells the browser's stream and the device's status call to read their state again. */
-export async function wake(services: Services, eid: string | null, deviceId: string): Promise<void> {
-  if (eid) await services.bus.publish(addDeviceTopic(eid), { type: 'device_state', data: {} });
+/** Tells the account's add-device pages and the device's status call to read their state again. */
+export async function wake(services: Services, accountId: string, deviceId: string): Promise<void> {
+  await services.bus.publish(addDeviceTopic(accountId), { type: 'device_state', data: {} });
   await services.bus.publish(deviceTopic(deviceId), { type: 'device_state', data: {} });
 }
 
@@ -117,6 +128,8 @@ export async function expireUnconfirmedDevices(services: Services): Promise<numb
     if (!(await expireUnconfirmedDevice(services.db, device.id, now))) continue;
     expired += 1;
     await recordAudit(services, { event: 'device.expired', account_id: device.account_id, device_id: device.id, detail: { confirm_by: device.confirm_by } });
+    // A page still showing it (its own deadline normally got there first) and a waiting device.
+    await wake(services, device.account_id, device.id);
   }
   return expired;
 }

@@ -43,9 +43,9 @@ export function inboxTopic(accountId: string): string {
   return `inbox:${accountId}`;
 }
 
-/** The topic the browser that shows an add-device QR code listens on. */
-export function addDeviceTopic(eid: string): string {
-  return `add_device:${eid}`;
+/** The topic the account's browsers showing its add-device handover listen on. */
+export function addDeviceTopic(accountId: string): string {
+  return `add_device:${accountId}`;
 }
 
 /** The topic a device waiting for confirmation listens on (its status call, `wait`). */

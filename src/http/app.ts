@@ -12,6 +12,7 @@ import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
+import { mountAddDevicePage } from '../accountPage/addDeviceRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
 import { mountAccountRecoveryCodes } from '../recovery/accountRecoveryCodes.ts';
 import { mountInviteCodes } from '../recovery/inviteCodes.ts';
@@ -48,6 +49,7 @@ export function createApp(services: Services): Koa {
   mountInteractionRoutes(pages, services);
   mountSignupRoutes(pages, services);
   mountAccountPage(pages, services);
+  mountAddDevicePage(pages, services);
   mountRecoveryRoutes(pages, services);
   mountAccountRecoveryCodes(pages, services);
   mountInviteCodes(pages, services);

@@ -8,12 +8,12 @@
 // One stream per interaction: a new one announces itself on the bus, and every older one, on any
 // instance, says `replaced` and ends (the page then stops reconnecting). Each client network may
 // hold at most STREAMS_PER_IP streams on an instance (streamLimits.ts).
-import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { interactionTopic, type LoginEvent } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { newId } from '../ids.ts';
-import type { OpenStream } from '../events/openStreams.ts';
+import { DEADLINE_SLACK_MS, PageEventStream } from '../events/pageEventStream.ts';
+import { serveEventStream } from '../events/serveEventStream.ts';
 import type { Services } from '../services.ts';
 import type { LoginRequest } from '../store/loginRequests.ts';
 import type { BrowserContext } from './loginRequests.ts';
@@ -27,15 +27,6 @@ export type BrowserEvent =
   | { type: 'expired'; data: Record<string, never> }
   | { type: 'reconnect'; data: Record<string, never> };
 
-const HEARTBEAT_MS = 15_000;
-/** What a generic EventSource waits before reconnecting; the login page reconnects itself. */
-const RETRY_MS = 2_000;
-/**
- * Deadlines fire this long after the second they name, so the database agrees they passed: a
- * stored row's expiry can be a second later than the `exp` it was saved with, because the engine
- * computes `expiresIn` and the adapter adds it to its own clock, which may have ticked since.
- */
-const DEADLINE_SLACK_MS = 1_050;
 const FINAL_EVENTS = new Set<BrowserEvent['type']>(['approved', 'denied', 'enrolled', 'expired', 'reconnect', 'replaced']);
 
 async function stateEvent(services: Services, request: LoginRequest): Promise<LoginEvent | null> {
@@ -52,49 +43,34 @@ async function stateEvent(services: Services, request: LoginRequest): Promise<Lo
   }
 }
 
-class BrowserEventStream implements OpenStream {
-  readonly body = new PassThrough();
+class BrowserEventStream extends PageEventStream {
   readonly id = newId();
-  private closed = false;
-  private nextHeartbeatMs = Date.now() + HEARTBEAT_MS;
   /** The QR code the page shows now. */
   private shownRid: string | undefined;
   /** The last login state said, so a re-read does not repeat it. */
   private lastState = '';
   private rotateAtMs: number | undefined;
   private readonly expireAtMs: number;
-  /** Re-reads run one after another, never two at once. */
-  private reading: Promise<void> = Promise.resolve();
-  private readonly detach: Array<() => void> = [];
 
   constructor(
-    private readonly services: Services,
+    services: Services,
     private readonly browser: BrowserContext,
     private readonly interactionExpiresAt: number,
     shownRid: string | undefined,
     release: () => void,
   ) {
-    this.detach.push(release);
+    super(services, release);
     this.shownRid = shownRid;
     this.expireAtMs = interactionExpiresAt * 1000 + DEADLINE_SLACK_MS;
   }
 
-  /** Subscribes, then reads the state: an event published in between is not lost. */
-  async start(): Promise<void> {
-    this.detach.push(
-      this.services.bus.subscribe(
-        interactionTopic(this.browser.uid),
-        (event) => this.send(event),
-        () => this.readState(),
-      ),
+  /** Subscribes, announces itself (older streams of the interaction end), then reads the state. */
+  start(): Promise<void> {
+    const topic = interactionTopic(this.browser.uid);
+    return this.open(
+      () => this.services.bus.subscribe(topic, (event) => this.send(event), () => this.readState()),
+      () => this.services.bus.publish(topic, { type: 'replaced', data: { stream: this.id } }),
     );
-    this.body.write(`retry: ${RETRY_MS}\n\n`);
-    await this.services.bus.publish(interactionTopic(this.browser.uid), { type: 'replaced', data: { stream: this.id } });
-    this.reading = this.catchUp();
-    await this.reading;
-    if (this.closed) return;
-    this.detach.push(this.services.streams.add(this));
-    if (this.services.streams.isDraining) this.reconnect();
   }
 
   send(event: BrowserEvent): void {
@@ -114,23 +90,12 @@ class BrowserEventStream implements OpenStream {
     if (FINAL_EVENTS.has(event.type)) this.close();
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const detach of this.detach) detach();
-    this.body.end();
-  }
-
-  tick(nowMs: number): void {
+  protected deadlines(nowMs: number): void {
     if (nowMs >= this.expireAtMs) return this.send({ type: 'expired', data: {} });
     if (this.rotateAtMs !== undefined && nowMs >= this.rotateAtMs) {
       // The shown request ran out: the interaction gets a new one and the page a new QR code.
       this.rotateAtMs = undefined;
       this.readState();
-    }
-    if (nowMs >= this.nextHeartbeatMs) {
-      this.nextHeartbeatMs = nowMs + HEARTBEAT_MS;
-      this.body.write(': keep-alive\n\n');
     }
   }
 
@@ -138,15 +103,8 @@ class BrowserEventStream implements OpenStream {
     this.send({ type: 'reconnect', data: {} });
   }
 
-  readState(): void {
-    this.reading = this.reading.then(() => this.catchUp()).catch((error: unknown) => {
-      this.services.log.error({ err: error }, 'event stream failed');
-      this.close();
-    });
-  }
-
   /** Says whatever the page has not heard: a new QR code, or the state of the live request. */
-  private async catchUp(): Promise<void> {
+  protected async catchUp(): Promise<void> {
     if (this.closed) return;
     const { services } = this;
     const live = await liveLoginRequest(services, this.browser);
@@ -174,17 +132,5 @@ export async function openEventStream(
   shownRid: string | undefined,
 ): Promise<void> {
   const release = services.streamLimits.acquire(networkOf(clientIp(ctx)));
-  const stream = new BrowserEventStream(services, browser, interactionExpiresAt, shownRid, release);
-  ctx.req.on('close', () => stream.close());
-  ctx.req.socket.setTimeout(0);
-  ctx.req.socket.setNoDelay(true);
-  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
-  ctx.status = 200;
-  ctx.body = stream.body;
-  try {
-    await stream.start();
-  } catch (error) {
-    stream.close();
-    throw error;
-  }
+  await serveEventStream(ctx, new BrowserEventStream(services, browser, interactionExpiresAt, shownRid, release));
 }

@@ -56,6 +56,21 @@ export async function cancelOpenEnrollments(db: Db, accountId: string, kind: Enr
   return db('enrollments').where({ account_id: accountId, kind, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'cancelled', answered_at: now });
 }
 
+/** Makes `eid` the account's current add-device handover (see migrations/012a_add_device_handovers.ts). */
+export async function setCurrentAddDevice(db: Db, accountId: string, eid: string): Promise<void> {
+  await db('add_device_handovers').insert({ account_id: accountId, eid }).onConflict('account_id').merge();
+}
+
+/** The account's current add-device enrollment, whatever its state. */
+export async function currentAddDeviceEnrollment(db: Db, accountId: string): Promise<Enrollment | undefined> {
+  return db('enrollments').join('add_device_handovers', 'add_device_handovers.eid', 'enrollments.eid').where('add_device_handovers.account_id', accountId).first('enrollments.*');
+}
+
+/** The enrollment of `kind` that bound device `deviceId`, if any. */
+export async function enrollmentOfDevice(db: Db, deviceId: string, kind: EnrollmentKind): Promise<Enrollment | undefined> {
+  return db('enrollments').where({ device_id: deviceId, kind, status: 'enrolled' }).first();
+}
+
 /** pending → cancelled for one enrollment; false when it was not open. */
 export async function cancelEnrollment(db: Db, eid: string, now: number): Promise<boolean> {
   return (await db('enrollments').where({ eid, status: 'pending' }).andWhere('expires_at', '>', now).update({ status: 'cancelled', answered_at: now })) === 1;

@@ -74,7 +74,7 @@ describe('adding a device: the device side', () => {
     expect(enrolled).toMatchObject({ status: 'pending_confirmation', sub: joe.accountId, device_name: "Joe's iPad" });
     expect(await addDeviceState(scanin.services, (await findEnrollment(scanin.services.db, enrollment.eid))!)).toMatchObject({
       status: 'enrolled',
-      device: { device_id: enrolled.device_id, name: "Joe's iPad", key_type: 'P-256 (ES256)' },
+      device: { device_id: enrolled.device_id, name: "Joe's iPad", alg: 'ES256' },
       expires_at: enrollment.expires_at,
     });
 
