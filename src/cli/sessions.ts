@@ -8,7 +8,7 @@ export const sessions: CommandGroup = {
   subcommands: {
     list: {
       summary: "list an account's signed-in browsers",
-      usage: 'Usage: scanin sessions list <email|sub> [--json]\n\nEach live session: its id, when it signed in, the device that approved it, the apps it signed in to.',
+      usage: 'Usage: scanin sessions list <email|sub> [--json]\n\nEach live session: its id, when it signed in, from which address, the device that approved it, the apps it signed in to (--json adds the user agent).',
       positionals: 1,
       options: JSON_OPTION,
       async run([who], values) {
@@ -16,7 +16,7 @@ export const sessions: CommandGroup = {
           const account = await requireAccount(db, who!);
           return { account, rows: await listAccountSessions(db, account.id, systemClock()) };
         });
-        printList(rows, values, (s) => `${s.uid}\tsigned in ${formatTime(s.login_at)}\tdevice ${s.device_id ?? '-'}\tapps ${s.clients.join(',') || '-'}`, `${account.email} has no sessions`);
+        printList(rows, values, (s) => `${s.uid}\tsigned in ${formatTime(s.login_at)}\tfrom ${s.ip ?? '-'}\tdevice ${s.device_id ?? '-'}\tapps ${s.clients.join(',') || '-'}`, `${account.email} has no sessions`);
         return 0;
       },
     },

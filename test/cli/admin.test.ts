@@ -103,7 +103,7 @@ describe('scanin administration', () => {
 
     type Session = { uid: string; device_id: string; clients: string[] };
     const [session] = await json<Session[]>('sessions', 'list', 'mia@example.com');
-    expect(session).toMatchObject({ device_id: device!.id, clients: ['test-public'] });
+    expect(session).toMatchObject({ device_id: device!.id, clients: ['test-public'], ip: '127.0.0.1', user_agent: login.browser.userAgent });
     expect((await cli('sessions', 'end', session!.uid)).code).toBe(0);
     expect(await json<Session[]>('sessions', 'list', 'mia@example.com')).toEqual([]);
     const again = await login.browser.follow((await authorizationRequest(config)).url, scanin.issuer);
