@@ -283,15 +283,31 @@ export class Authenticator {
 
   /**
    * Scans a login QR code: who is asking, from which browser and network. The read is signed
-   * (by `deviceId`, or any device enrolled at the issuer): the server shows the browser's
-   * details only to an enrolled device, and marks the request scanned.
+   * (by `deviceId`, or a device enrolled at the issuer): the server shows the browser's details
+   * only to an enrolled device, and marks the request scanned.
    */
   async fetchLoginRequest(urlText: string, deviceId?: string): Promise<LoginRequest> {
     const url = parseUrl(urlText, 'login');
     const devices = await loadDevices(this.keysFile);
-    // Any key at the issuer may sign the read: the answer, not the read, picks the account.
-    const reader = deviceId === undefined ? (devices.find((device) => device.issuer === url.issuer) ?? chooseDevice(devices, { issuer: url.issuer }, undefined, this.keysFile)) : chooseDevice(devices, { issuer: url.issuer }, deviceId, this.keysFile);
+    const reader = deviceId === undefined ? await this.readerFor(url, devices) : chooseDevice(devices, { issuer: url.issuer }, deviceId, this.keysFile);
     return parseLoginRequest(await this.deviceCall(reader, 'login', 'GET', this.requestPath(url.issuer, url.id)), url);
+  }
+
+  /**
+   * Any key at the issuer may sign the read (the answer, not the read, picks the account), but
+   * with keys of several accounts here the one the request names reads it (§7): an unsigned read
+   * shows its account_hint first, so that the scan is that account's and a key of another
+   * account (perhaps revoked) does not stand in the way.
+   */
+  private async readerFor(url: ScaninUrl, devices: StoredDevice[]): Promise<StoredDevice> {
+    const atIssuer = devices.filter((device) => device.issuer === url.issuer);
+    if (new Set(atIssuer.map((device) => device.sub)).size > 1) {
+      const view = object(await this.call('GET', this.requestPath(url.issuer, url.id)), 'request');
+      const hint = view.account_hint;
+      const named = typeof hint === 'string' ? atIssuer.find((device) => accountHint(url.id, device.sub) === hint) : undefined;
+      if (named) return named;
+    }
+    return atIssuer[0] ?? chooseDevice(devices, { issuer: url.issuer }, undefined, this.keysFile);
   }
 
   /** Scans a login QR code and answers it at once. */
