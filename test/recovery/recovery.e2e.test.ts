@@ -159,15 +159,30 @@ describe.each(DATABASE_KINDS)('recovery codes (%s)', (kind) => {
     ]);
   });
 
-  it('lets exactly one of two simultaneous uses of one code through', async () => {
+  it('refuses an account that never had codes with the same words', async () => {
+    await enrolledPhone(scanin, 'nocodes@example.com', 'nocodes.json');
+    const other = (await findAccountByEmail(scanin.services.db, 'nocodes@example.com'))!;
+    const login = await openLoginPage(await discover(scanin.issuer));
+    const before = await snapshot(scanin, other);
+    const answer = await postRecovery(login, { email: 'nocodes@example.com', code: codes[4]! });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain(NO_MATCH);
+    expect(await snapshot(scanin, other)).toEqual(before);
+    const failed = (await listAudit(scanin.services.db, { accountId: other.id })).filter((row) => row.event === 'recovery.failed');
+    expect(failed.map((row) => row.detail)).toEqual([{ reason: 'no_codes' }]);
+  });
+
+  it('lets exactly one of four simultaneous uses of one code through', async () => {
     const config = await discover(scanin.issuer);
-    const [first, second] = await Promise.all([openLoginPage(config), openLoginPage(config, new TestBrowser())]);
-    const answers = await Promise.all([first, second].map((login) => postRecovery(login, { email: 'lost@example.com', code: codes[5]! })));
-    expect(answers.map((answer) => answer.status).sort()).toEqual([303, 400]);
-    const made = await scanin.services.db('enrollments').where({ account_id: account.id, kind: 'recovery' }).whereIn('interaction_uid', [first.uid, second.uid]);
+    const logins = await Promise.all([0, 1, 2, 3].map(() => openLoginPage(config, new TestBrowser())));
+    const answers = await Promise.all(logins.map((login) => postRecovery(login, { email: 'lost@example.com', code: codes[5]! })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([303, 400, 400, 400]);
+    const made = await scanin.services.db('enrollments').where({ account_id: account.id, kind: 'recovery' }).whereIn('interaction_uid', logins.map((login) => login.uid));
     expect(made).toHaveLength(1);
-    const winner = answers[0]!.status === 303 ? first : second;
+    const winner = logins[answers.findIndex((answer) => answer.status === 303)]!;
     expect(made[0].interaction_uid).toBe(winner.uid);
+    const failed = (await listAudit(scanin.services.db, { accountId: account.id })).filter((row) => row.event === 'recovery.failed').slice(-3);
+    expect(failed.map((row) => row.detail)).toEqual([{ reason: 'used_code' }, { reason: 'used_code' }, { reason: 'used_code' }]);
   });
 
   it('a new set invalidates the old one: old codes refused, new ones work', async () => {
