@@ -2,13 +2,14 @@
 // presses "Add a device", the code is read from a screenshot (as the new device's camera would)
 // and is the enrollment URL; the reference authenticator enrolls from it; the page, listening on
 // its event stream under the strict CSP, turns by itself into "Joe's iPad — is this yours?";
-// Confirm makes the device active.
+// Confirm makes the device active. And the web authenticator as the new device: after enrolling
+// it says to confirm in the browser, and learns by itself (its status call) once that is done.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { findDevice } from '../../src/store/devices.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, PHONE } from '../helpers/chromium.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -65,5 +66,31 @@ describe('adding a device in Chromium', () => {
     expect(await ipad.deviceStatus(scanin.issuer)).toMatchObject({ status: 'active' });
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('the web authenticator added this way says "confirm in the browser", then by itself that it is enrolled once the page confirms', async () => {
+    const desktop = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+    const page = await desktop.newPage();
+    await page.goto(`${scanin.issuer}/account`);
+    await joe.answer((await page.locator('#qr-link').getAttribute('href'))!, 'approve');
+    await page.waitForURL(`${scanin.issuer}/account`);
+    await page.locator('#add-device-start button').click();
+    const url = (await page.locator('#qr-link').getAttribute('href'))!;
+
+    const phone = await browser.newContext(PHONE);
+    const app = await phone.newPage();
+    await app.goto(`${scanin.issuer}/app/#/open/${encodeURIComponent(url)}`);
+    await app.locator('#device-name').fill('Web Phone');
+    await app.locator('#enroll').tap();
+    await app.locator('#confirm-hint').waitFor();
+    expect(await app.locator('#confirm-hint').textContent()).toContain('Confirm this device in the browser that showed the QR code');
+
+    await page.locator('#question').waitFor();
+    expect(await page.locator('#question').textContent()).toBe('Web Phone — is this yours?');
+    await page.locator('#confirm button').click();
+    await app.locator('#result-title').waitFor();
+    expect(await app.locator('#result-title').textContent()).toBe('This phone is enrolled');
+    await phone.close();
+    await desktop.close();
   });
 });

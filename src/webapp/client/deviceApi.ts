@@ -133,12 +133,23 @@ export async function answerLoginRequest(request: LoginRequest, account: Account
 }
 
 /** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */
-async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox', method: 'GET' | 'PUT', path: string, body?: string, signal?: AbortSignal): Promise<Answer> {
+async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox' | 'device', method: 'GET' | 'PUT', path: string, body?: string, signal?: AbortSignal): Promise<Answer> {
   const url = `${account.issuer}${path}`;
   const assertion = await signAssertion(account, {
     aud: account.issuer, iat: nowSeconds(), act, htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
   });
   return call(method, url, body, `Scanin ${assertion}`, signal);
+}
+
+/**
+ * `GET /device/v1/device?wait=…` (§6, "Waiting for confirmation"): this phone's own state, a long
+ * poll while it waits for the browser that showed the add-device code. A removed (or never
+ * confirmed) phone gets ApiError 403 device_revoked.
+ */
+export async function readDeviceStatus(account: Account, waitSeconds: number): Promise<string> {
+  const { json } = await deviceCall(account, 'device', 'GET', `/device/v1/device?wait=${waitSeconds}`);
+  expect(json.device_id === account.deviceId && isString(json.status), 'device status');
+  return json.status as string;
 }
 
 /** One entry of the inbox (§17): a backchannel sign-in for account `sub`, read and answered at `url` like a scanned code. */
