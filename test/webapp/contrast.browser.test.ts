@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableAccount } from '../../src/accounts/cutOff.ts';
+import { createEnrollment } from '../../src/enrollment/enrollments.ts';
 import { enrollmentUrl } from '../../src/protocol/urls.ts';
+import { ensureAccount } from '../../src/store/accounts.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { launchChromium, PHONE } from '../helpers/chromium.ts';
@@ -201,6 +203,17 @@ describe('WCAG AA contrast of every screen of the web app, light and dark', () =
     await measure('account disabled');
   });
 
+  it('an account whose phone waits for confirmation (an added device): its badge', async () => {
+    const carol = await ensureAccount(scanin.services.db, scanin.services.clock, 'carol@example.com', 'Carol');
+    const added = await createEnrollment(scanin.services.db, scanin.services.clock, carol, 'add_device', 600);
+    await open(`#/open/${encodeURIComponent(enrollmentUrl(scanin.issuer, added.eid))}`, '#enroll');
+    await app.locator('#enroll').tap();
+    await app.locator('#result-title').waitFor();
+    await open('#/', '.badge');
+    expect(await app.locator('.badge').textContent()).toBe('waiting for confirmation');
+    await measure('accounts (one waiting for confirmation)');
+  });
+
   it('the scan screen (no camera here: it says so)', async () => {
     await open('#/scan', '#scan-status');
     await app.locator('#scan-status', { hasNotText: 'Starting' }).waitFor();
@@ -208,7 +221,7 @@ describe('WCAG AA contrast of every screen of the web app, light and dark', () =
   });
 
   it('no text anywhere below AA, by axe or, where it could not decide, measured here', () => {
-    expect(checked).toHaveLength(16);
+    expect(checked).toHaveLength(17);
     console.log(`lowest contrast of any text: light ${lowest.light!.toFixed(2)}:1, dark ${lowest.dark!.toFixed(2)}:1`);
     expect(failures).toEqual([]);
     expect(undecided).toEqual([]);
