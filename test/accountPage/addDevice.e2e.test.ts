@@ -192,7 +192,7 @@ describe('adding a device from the account page', () => {
     expect(JSON.parse(status.body)).toEqual({ key: 'none', status: 'none' });
   });
 
-  it('a Confirm after the time to confirm ran out changes nothing (409), and the page says the device was removed', async () => {
+  it('a Confirm after the time to confirm ran out changes nothing (409); the page, its status and its stream say the device was removed', async () => {
     const { browser, csrf, shown } = await showCode();
     const { device_id } = await newIpad().enroll(shown.url!, { deviceName: 'Slow iPad' });
     const confirmBy = (await findDevice(scanin.services.db, device_id))!.confirm_by!;
@@ -203,6 +203,10 @@ describe('adding a device from the account page', () => {
       expect(late.body).toContain('The time to confirm this device is over: it was removed. Nothing was changed.');
       const status = await browser.fetch(`${scanin.issuer}${PAGE}/status`, { accept: 'application/json' });
       expect(JSON.parse(status.body)).toMatchObject({ status: 'expired', device: { device_id, name: 'Slow iPad' } });
+      // The page's stream says so and ends: nothing waits any more.
+      const stream = await openStream(browser);
+      expect(await stream.next()).toMatchObject({ type: 'state', data: { status: 'expired' } });
+      await expect(stream.next()).rejects.toThrow('the event stream ended');
     } finally {
       scanin.clock.release();
     }
