@@ -29,12 +29,17 @@ export function limitEngineRoutes(services: Services) {
  * the client, redirect URI and PKCE checks and before an interaction is stored. A sign-in that
  * names an account counts against that account from every address, so spreading the attempts
  * over many addresses does not help. Past the limit the engine renders its error page with our
- * 429 (not a redirect: the person waits and tries again, the app has nothing to do).
+ * 429 (not a redirect: the person waits and tries again, the app has nothing to do); at the
+ * CIBA endpoint it answers the app JSON `429 rate_limited` with Retry-After.
  */
+const COUNTED_ROUTES = new Set(['authorization', 'backchannel_authentication']);
+
 export function limitSignInsPerAccount(services: Pick<Services, 'db' | 'clock' | 'config' | 'metrics'>) {
   return async (ctx: KoaContextWithOIDC, value: unknown): Promise<void> => {
-    // Pushed requests are counted when they are used at /auth; CIBA has limits of its own.
-    if (ctx.oidc.route !== 'authorization' || typeof value !== 'string' || value.trim() === '') return;
+    // Pushed requests are counted when they are used at /auth. A CIBA request (an app asking
+    // without a browser) is a sign-in naming the account too, and each one lands on that
+    // person's phone: an app could otherwise flood it.
+    if (!COUNTED_ROUTES.has(ctx.oidc.route) || typeof value !== 'string' || value.trim() === '') return;
     try {
       await enforceRateLimit(services, 'auth_account', value.trim().toLowerCase());
     } catch (error) {

@@ -6,7 +6,7 @@ export type RateLimit = { limit: number; window: number };
 export const RATE_LIMIT_RULES = {
   /** Sign-ins started (`/auth`, each makes an interaction row) and pushed requests (`/request`) per client IP. */
   auth_ip: { limit: 120, window: 60 },
-  /** Sign-ins started naming one account (`login_hint`, in the query or a pushed request), from any IP. */
+  /** Sign-ins started naming one account (`login_hint`: in the query, a pushed request, or a CIBA request), from any IP. */
   auth_account: { limit: 30, window: 60 },
   /** Reads of login requests (`GET /device/v1/requests/…`) per client IP. */
   request_read_ip: { limit: 120, window: 60 },

@@ -114,6 +114,42 @@ describe('sign-ins started from one address', () => {
   });
 });
 
+describe('CIBA requests naming one person', () => {
+  const CIBA = 'urn:openid:params:grant-type:ciba';
+  const SECRET = 'flooding-app-secret-that-is-long-enough-0123';
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startTestScanin({
+      env: { RATE_LIMITS: 'auth_account=2/3600' },
+      clients: [{ client_id: 'ops', client_name: 'Ops CLI', client_secret: SECRET, grant_types: [CIBA], backchannel_token_delivery_mode: 'poll' }],
+    });
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it("count against the person, so an app cannot flood their phone: past the limit 429 JSON with Retry-After, and nothing reaches the inbox", async () => {
+    const phone = await enrolledPhone(scanin, 'fay@example.com', 'fay.json');
+    const ask = () =>
+      request(`${scanin.issuer}/backchannel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}` },
+        body: new URLSearchParams({ scope: 'openid', login_hint: 'Fay@Example.com', binding_message: 'Desk-7' }).toString(),
+      });
+    for (let i = 0; i < 2; i++) {
+      const started = await ask();
+      expect(started.statusCode).toBe(200);
+      await started.body.text();
+    }
+    const refused = await ask();
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await refused.body.json()).toMatchObject({ error: 'rate_limited' });
+    expect(await phone.inbox(scanin.issuer)).toHaveLength(2);
+  });
+});
+
 describe('the device API from one address', () => {
   let scanin: TestScanin;
 
