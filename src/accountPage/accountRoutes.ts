@@ -4,8 +4,8 @@
 //   POST /account/devices/rename     device_id, name
 //   POST /account/devices/revoke     device_id: revoked for good, what it opened is cut off
 //   POST /account/apps/revoke        client_id: its grants, tokens, codes and consent end
-//   POST /account/sessions/end       session: that browser is signed out
-//   POST /account/sessions/end-all   every browser is signed out, this one too
+//   POST /account/sessions/end       session: that browser is signed out (apps told, back-channel)
+//   POST /account/sessions/end-all   every browser is signed out, this one too (apps told)
 // Every POST passes requireAccountSession and readAccountForm (session, CSRF token, rate
 // limit), acts only on the signed-in account's own things (another's id is "not found" and
 // changes nothing), is audited, and answers 303 back to the page, or the signed-out page when
@@ -23,6 +23,7 @@ import type { Services } from '../services.ts';
 import { findDevice, renameDevice } from '../store/devices.ts';
 import { ACCOUNT_CLIENT_ID } from './accountClient.ts';
 import { mountAccountLogin } from './accountLogin.ts';
+import { notifyLogout, sessionsToNotify } from './backchannelLogout.ts';
 import { accountSessionOf, currentAccountSession, readAccountForm, renderAccountView, renderSignedOut, requireAccountSession } from './accountSession.ts';
 import { accountPageData } from './accountView.ts';
 import { loadExtras } from './sections.ts';
@@ -115,7 +116,9 @@ export function mountAccountPage(router: Router, services: Services): void {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const uid = field(form, 'session');
+    const ended = await sessionsToNotify(services, [uid]);
     if (!(await endSession(db, uid, account.id))) throw notYours('signed-in browser');
+    await notifyLogout(services, ended);
     await audit(ctx, { event: 'session.ended', detail: { by: 'account', session: uid } });
     if (uid === sessionUid) return renderSignedOut(ctx, 200, 'You signed out this browser.');
     back(ctx, 'session_ended', 'sessions');
@@ -124,8 +127,11 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/sessions/end-all', signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     await readAccountForm(ctx, services);
-    const sessions = (await listAccountSessions(db, account.id, clock())).length;
+    const uids = (await listAccountSessions(db, account.id, clock())).map((session) => session.uid);
+    const ended = await sessionsToNotify(services, uids);
     await endAccountSessions(db, account.id);
+    await notifyLogout(services, ended);
+    const sessions = uids.length;
     await audit(ctx, { event: 'session.ended_everywhere', detail: { by: 'account', sessions } });
     await renderSignedOut(ctx, 200, 'You signed out everywhere: every browser signed in to your account is signed out, and the apps they signed in to must sign you in again.');
   });

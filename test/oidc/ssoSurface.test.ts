@@ -2,8 +2,6 @@
 // parameter, acr/amr, SSO across clients, prompt=none, max_age, prompt=login, RP-initiated
 // logout with back-channel and front-channel logout, refresh token rotation, introspection,
 // revocation, client credentials and PKCE rules.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import { listAudit } from '../../src/audit/audit.ts';
 import { ACR_DEVICE, ACR_DEVICE_VERIFIED } from '../../src/oidc/authContext.ts';
 import { TestBrowser, readLoginPage } from '../helpers/browser.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
+import { LogoutReceiver } from '../helpers/logoutReceiver.ts';
 import { discover } from '../helpers/rp.ts';
 import { freePort, RP_REDIRECT, startTestScanin, testDir, testEnv, type TestScanin } from '../helpers/scanin.ts';
 import { loadConfig } from '../../src/config/env.ts';
@@ -22,29 +21,6 @@ const WIKI_SECRET = 'wiki-secret-that-is-long-enough-0123456789abc';
 const SERVICE_SECRET = 'service-secret-that-is-long-enough-0123456789';
 const LEGACY_SECRET = 'legacy-secret-that-is-long-enough-0123456789a';
 const AFTER_LOGOUT = 'http://127.0.0.1:9/signed-out';
-
-/** A relying party's back-channel logout endpoint: records each logout token it is sent. */
-class LogoutReceiver {
-  readonly tokens: Array<{ path: string; token: string }> = [];
-  private readonly server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      this.tokens.push({ path: req.url ?? '', token: new URLSearchParams(body).get('logout_token') ?? '' });
-      res.writeHead(200).end();
-    });
-  });
-  url = '';
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 function clients(receiver: LogoutReceiver) {
   return [

@@ -1,0 +1,71 @@
+// Apps hear of sign-outs made on the account page: an app with a back-channel logout URI gets a
+// logout token, signed by Scanin, for the person and the ended browser's sid, when that browser
+// is signed out, and for every browser on "Sign out everywhere".
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
+import { LogoutReceiver } from '../helpers/logoutReceiver.ts';
+import { discover, redeem } from '../helpers/rp.ts';
+import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { csrfOf, listed, post } from './accountBrowser.ts';
+
+const SECRET = 'a-back-channel-app-secret-long-enough-0123456789';
+
+describe('back-channel logout from the account page', () => {
+  const receiver = new LogoutReceiver();
+  let scanin: TestScanin;
+  let config: oidc.Configuration;
+  let phone: Authenticator;
+
+  beforeAll(async () => {
+    await receiver.start();
+    scanin = await startTestScanin({
+      env: { ALLOW_PRIVATE_CALLBACKS: 'true' },
+      clients: [{
+        client_id: 'web', client_name: 'Web App', first_party: true, client_secret: SECRET, redirect_uris: [RP_REDIRECT],
+        backchannel_logout_uri: `${receiver.url}/backchannel`, backchannel_logout_session_required: true,
+      }],
+    });
+    config = await discover(scanin.issuer, 'web', SECRET);
+    phone = await enrolledPhone(scanin, 'ada@example.com');
+  });
+  afterAll(async () => {
+    await scanin?.close();
+    await receiver.close();
+  });
+
+  /** A browser signed in to the app: the sid and sub of its ID token. */
+  async function appSignIn(browser = new TestBrowser()) {
+    const login = await openLoginPage(config, browser);
+    await phone.answer(login.qrUrl, 'approve');
+    const claims = (await redeem(config, await completeLogin(scanin, login), login.auth)).claims()!;
+    return { browser, sid: claims.sid as string, sub: claims.sub };
+  }
+
+  async function logoutTokens(): Promise<Array<{ sub: unknown; sid: unknown }>> {
+    const jwks = createRemoteJWKSet(new URL(`${scanin.issuer}/jwks`));
+    const tokens = receiver.tokens.splice(0);
+    return Promise.all(tokens.map(async ({ token }) => {
+      const { payload } = await jwtVerify(token, jwks, { issuer: scanin.issuer, audience: 'web', typ: 'logout+jwt' });
+      expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+      return { sub: payload.sub, sid: payload.sid };
+    }));
+  }
+
+  it('tells the app of one browser signed out, then of every browser', async () => {
+    const here = await appSignIn();
+    const there = await appSignIn();
+    const page = (await here.browser.follow(`${scanin.issuer}/account`, scanin.issuer)).page;
+    const otherSession = listed((await there.browser.follow(`${scanin.issuer}/account`, scanin.issuer)).page.body, 'data-session')[0]!;
+    receiver.tokens.splice(0);
+
+    expect((await post(scanin, here.browser, '/account/sessions/end', { session: otherSession }, csrfOf(page.body))).status).toBe(303);
+    expect(await logoutTokens()).toEqual([{ sub: there.sub, sid: there.sid }]);
+
+    expect((await post(scanin, here.browser, '/account/sessions/end-all', {}, csrfOf(page.body))).status).toBe(200);
+    expect(await logoutTokens()).toEqual([{ sub: here.sub, sid: here.sid }]);
+  });
+});
