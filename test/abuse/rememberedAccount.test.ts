@@ -23,7 +23,7 @@ import {
 } from '../helpers/device.ts';
 import { openLoginPage, type OpenLogin } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
-import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { startScaninUnderPath, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import { splitRoute, TestBalancer } from '../helpers/balancer.ts';
 
 const COOKIE = 'scanin_account';
@@ -255,6 +255,33 @@ describe('remembering with REMEMBER_ACCOUNT_DAYS=0', () => {
     const { setCookie } = await finish(world.scanin, login);
     expect(setCookie.join('\n')).not.toContain(COOKIE);
     expect(await world.scanin.services.db('remembered_browsers')).toEqual([]);
+  });
+});
+
+describe('under an issuer path (ISSUER=…/sso)', () => {
+  let scanin: TestScanin;
+
+  beforeAll(async () => {
+    scanin = await startScaninUnderPath('/sso');
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+
+  it('scopes the cookie to the path, and the returning browser still expects its account', async () => {
+    const alice = await enrollDevice(scanin, 'alice@example.com');
+    const mallory = await enrollDevice(scanin, 'mallory@example.com');
+    const browser = new TestBrowser();
+    const first = await openLoginPage(await discover(scanin.issuer), browser);
+    await answer(scanin, first, alice);
+    const { setCookie } = await finish(scanin, first);
+    expect(setCookie.find((line) => line.startsWith(`${COOKIE}=`))).toContain('; path=/sso;');
+    browser.dropCookies('_session');
+    const login = await openLoginPage(await discover(scanin.issuer), browser);
+    expect(continueAs((await browser.fetch(login.interactionUrl)).body)).toEqual(['Test Person', 'alice@example.com']);
+    expectError(await answer(scanin, login, mallory), 403, 'wrong_account');
+    expect((await browser.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' })).location).toBe(login.interactionUrl);
+    expect((await answer(scanin, login, mallory)).status).toBe(200);
   });
 });
 
