@@ -2,7 +2,7 @@
 // applications they let in and their signed-in browsers, with what they can do about each.
 //   GET  /account                    the page
 //   POST /account/devices/rename     device_id, name
-//   POST /account/devices/revoke     device_id: revoked for good, what it opened is cut off
+//   POST /account/devices/revoke     device_id: revoked for good, what it opened is cut off (apps told)
 //   POST /account/apps/revoke        client_id: its grants, tokens, codes and consent end
 //   POST /account/sessions/end       session: that browser is signed out (apps told, back-channel)
 //   POST /account/sessions/end-all   every browser is signed out, this one too (apps told)
@@ -95,7 +95,10 @@ export function mountAccountPage(router: Router, services: Services): void {
     const device = await findDevice(db, field(form, 'device_id'));
     if (!device || device.account_id !== account.id) throw notYours('device');
     // The same cut-off as `scanin revoke`: answers, sessions, grants and tokens it opened.
+    const itsSessions = (await listAccountSessions(db, account.id, clock())).filter((session) => session.device_id === device.id);
+    const ended = await sessionsToNotify(services, itsSessions.map((session) => session.uid));
     if (!(await revokeDeviceEverywhere(db, clock, device.id))) throw notYours('active device');
+    await notifyLogout(services, ended);
     await audit(ctx, { event: 'device.revoked', device_id: device.id, detail: { by: 'account' } });
     if ((await currentAccountSession(ctx, services))?.sessionUid !== sessionUid) {
       return renderSignedOut(ctx, 200, 'The device was revoked. This browser was signed in with it, so it is signed out too.');

@@ -1,12 +1,13 @@
 // Apps hear of sign-outs made on the account page: an app with a back-channel logout URI gets a
 // logout token, signed by Scanin, for the person and the ended browser's sid, when that browser
-// is signed out, and for every browser on "Sign out everywhere".
+// is signed out, for every browser on "Sign out everywhere", and for the browsers a revoked device
+// signed in.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
+import { completeLogin, enrolledPhone, inviteUrl, openLoginPage } from '../helpers/login.ts';
 import { LogoutReceiver } from '../helpers/logoutReceiver.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -68,4 +69,21 @@ describe('back-channel logout from the account page', () => {
     expect((await post(scanin, here.browser, '/account/sessions/end-all', {}, csrfOf(page.body))).status).toBe(200);
     expect(await logoutTokens()).toEqual([{ sub: here.sub, sid: here.sid }]);
   });
+
+  it('tells the app when a revoked device had signed a browser in', async () => {
+    const spare = (await phone.enroll(await inviteUrl(scanin, 'ada@example.com'), { deviceName: 'Spare' })).device_id;
+    const first = (await phone.list())[0]!.device_id;
+    // A browser the spare device signed in to the app; another, the first device.
+    const login = await openLoginPage(config, new TestBrowser());
+    await phone.answer(login.qrUrl, 'approve', { deviceId: spare });
+    const spareClaims = (await redeem(config, await completeLogin(scanin, login), login.auth)).claims()!;
+    const other = await openLoginPage(config, new TestBrowser());
+    await phone.answer(other.qrUrl, 'approve', { deviceId: first });
+    await redeem(config, await completeLogin(scanin, other), other.auth);
+    const page = (await other.browser.follow(`${scanin.issuer}/account`, scanin.issuer)).page;
+    receiver.tokens.splice(0);
+    expect((await post(scanin, other.browser, '/account/devices/revoke', { device_id: spare }, csrfOf(page.body))).status).toBe(303);
+    expect(await logoutTokens()).toEqual([{ sub: spareClaims.sub, sid: spareClaims.sid }]);
+  });
 });
+
