@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { Reader } from 'maxmind';
 import { ConfigError } from '../config/env.ts';
 import { describePlace } from './describePlace.ts';
-import { isLocalAddress } from './localAddress.ts';
+import { isLocalAddress, isUnplaceableAddress } from './localAddress.ts';
 
 /** The place of an address as the phone shows it, or undefined when nothing is known. */
 export type PlaceLookup = (ip: string) => string | undefined;
@@ -42,7 +42,7 @@ export function placeLookup(reader: GeoReader | null): PlaceLookup {
     if (isLocalAddress(ip)) return LOCAL_PLACE;
     // An IPv4-only file would read an IPv6 address's first 32 bits as an IPv4 address: a wrong
     // place is worse than none.
-    if (!reader || (family === 6 && reader.metadata.ipVersion !== 6)) return undefined;
+    if (!reader || isUnplaceableAddress(ip) || (family === 6 && reader.metadata.ipVersion !== 6)) return undefined;
     let record: unknown;
     try {
       record = reader.get(ip);

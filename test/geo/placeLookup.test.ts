@@ -31,6 +31,14 @@ describe('the shipped country database', () => {
     expect(shipped('240.0.0.1')).toBeUndefined(); // reserved
   });
 
+  it('says nothing of documentation and multicast addresses, though the file places some of them', () => {
+    const reader = new Reader(readFileSync(defaultGeoDatabase()));
+    // The database puts TEST-NET-3 in Australia and the IPv6 documentation prefix in Japan (APNIC's blocks).
+    expect(reader.get('203.0.113.7')).toEqual({ country_code: 'AU' });
+    expect(reader.get('2001:db8::1')).not.toBeNull();
+    for (const ip of ['203.0.113.7', '198.51.100.23', '2001:db8::1', '224.0.0.251', 'ff02::fb']) expect(shipped(ip)).toBeUndefined();
+  });
+
   it('says nothing of what is not an IP address', () => {
     for (const text of ['', 'localhost', 'Your office, all is fine', '1.2.3.4.5', '::ffff:zz']) expect(shipped(text)).toBeUndefined();
   });
