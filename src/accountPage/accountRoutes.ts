@@ -18,6 +18,7 @@ import { parseDeviceName } from '../device/deviceName.ts';
 import { clientIp } from '../http/ip.ts';
 import { revokeAccountApp } from '../oidc/grants.ts';
 import { endAccountSessions, endSession, listAccountSessions } from '../oidc/sessions.ts';
+import { render } from '../http/render.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { findDevice, renameDevice } from '../store/devices.ts';
@@ -45,9 +46,34 @@ function field(form: Record<string, string>, name: string, max = 256): string {
   return value;
 }
 
+/** Headings of the account page's refusals, in its own words (the generic ones talk of "this page"). */
+const REFUSAL_TITLES: Record<number, string> = {
+  400: 'This change could not be made',
+  403: 'This change was refused',
+  404: 'Not found on your account',
+  413: 'This change could not be made',
+  429: 'Too many changes: please wait a moment',
+};
+
+/**
+ * An account-page action's refusal as a page that says what happened and leads back to the
+ * account (the status, and headers such as Retry-After, are kept); anything else goes on to the
+ * outer error handler.
+ */
+async function refusalPage(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    if (!(error instanceof ProtocolError) || !REFUSAL_TITLES[error.status]) throw error;
+    const title = error.code === 'account_disabled' ? 'This account is disabled' : REFUSAL_TITLES[error.status];
+    ctx.set(error.headers);
+    await render(ctx, 'account-error', { title, message: error.message }, error.status);
+  }
+}
+
 export function mountAccountPage(router: Router, services: Services): void {
   const { db, clock } = services;
-  const signedIn = requireAccountSession(services);
+  const signedIn = [refusalPage, requireAccountSession(services)];
   const back = (ctx: Context, done: keyof typeof DONE, anchor: string) => {
     ctx.status = 303;
     ctx.redirect(`${services.basePath}/account?done=${done}#${anchor}`);
@@ -70,9 +96,9 @@ export function mountAccountPage(router: Router, services: Services): void {
 
   mountAccountLogin(router, services);
 
-  router.get('/account', signedIn, (ctx) => showPage(ctx));
+  router.get('/account', ...signedIn, (ctx) => showPage(ctx));
 
-  router.post('/account/devices/rename', signedIn, async (ctx) => {
+  router.post('/account/devices/rename', ...signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const deviceId = field(form, 'device_id');
@@ -89,7 +115,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'renamed', 'devices');
   });
 
-  router.post('/account/devices/revoke', signedIn, async (ctx) => {
+  router.post('/account/devices/revoke', ...signedIn, async (ctx) => {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const device = await findDevice(db, field(form, 'device_id'));
@@ -106,7 +132,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'device_revoked', 'devices');
   });
 
-  router.post('/account/apps/revoke', signedIn, async (ctx) => {
+  router.post('/account/apps/revoke', ...signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const clientId = field(form, 'client_id');
@@ -115,7 +141,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'app_revoked', 'apps');
   });
 
-  router.post('/account/sessions/end', signedIn, async (ctx) => {
+  router.post('/account/sessions/end', ...signedIn, async (ctx) => {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const uid = field(form, 'session');
@@ -127,7 +153,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'session_ended', 'sessions');
   });
 
-  router.post('/account/sessions/end-all', signedIn, async (ctx) => {
+  router.post('/account/sessions/end-all', ...signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     await readAccountForm(ctx, services);
     const uids = (await listAccountSessions(db, account.id, clock())).map((session) => session.uid);

@@ -65,6 +65,7 @@ describe('what the account page refuses', () => {
       const renamed = await post(scanin, browser, '/account/devices/rename', { device_id: id, name: 'Mine now' }, csrf);
       expect(renamed.status).toBe(404);
       expect(renamed.body).toContain('Your account has no such device. Nothing was changed.');
+      expect(renamed.body).toContain('<h1>Not found on your account</h1>');
       expect((await post(scanin, browser, '/account/devices/revoke', { device_id: id }, csrf)).status).toBe(404);
     }
     expect(await findDevice(scanin.services.db, bobDevice)).toMatchObject({ name: 'Test Phone', status: 'active' });
@@ -111,7 +112,7 @@ describe('what the account page refuses', () => {
     await scanin.services.db('accounts').where({ id: carolId }).update({ disabled_at: scanin.services.clock() });
     const shown = await browser.fetch(`${scanin.issuer}/account`);
     expect(shown.status).toBe(403);
-    expect(shown.body).toContain('This account is disabled');
+    expect(shown.body).toContain('<h1>This account is disabled</h1>');
     expect((await post(scanin, browser, '/account/sessions/end-all', {}, csrfOf(page.body))).status).toBe(403);
     // Disabled properly: the session is gone, and signing in again is refused at the phone.
     await disableAccount(scanin.services.db, scanin.services.clock, carolId);
@@ -130,6 +131,11 @@ describe('what the account page refuses', () => {
     for (let i = 0; i < 41; i++) statuses.push((await post(scanin, browser, '/account/devices/rename', { device_id: danDevice, name: `Name ${i}` }, csrf)).status);
     expect(statuses.slice(0, 40).every((status) => status === 303)).toBe(true);
     expect(statuses[40]).toBe(429);
+    const refused = await post(scanin, browser, '/account/devices/rename', { device_id: danDevice, name: 'Too many' }, csrf);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toContain('Too many changes: please wait a moment');
+    expect(refused.body).toContain('id="back-to-account"');
     expect(await deviceName(danDevice)).toBe('Name 39');
   });
 });
