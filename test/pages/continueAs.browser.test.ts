@@ -97,4 +97,23 @@ describe('a returning browser in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('hides "Continue as" once the sign-in has expired', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const { page, callbacks } = await watched(context);
+    const first = await startSignIn(page);
+    await ann.answer(first.qrUrl, 'approve');
+    await arrivedAs(page, callbacks, first.auth);
+    const remembered = (await context.cookies()).filter((cookie) => cookie.name === 'scanin_account');
+    await context.clearCookies();
+    await context.addCookies(remembered);
+    await startSignIn(page);
+    expect(await page.locator('#continue-as').isVisible()).toBe(true);
+    // The interaction is gone for this browser (as after its expiry): the page reads the state.
+    await context.clearCookies();
+    scanin.server.closeAllConnections();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toBe('This sign-in has expired.');
+    expect(await page.locator('#continue-as').isVisible()).toBe(false);
+    await context.close();
+  });
 });

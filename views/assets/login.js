@@ -17,6 +17,7 @@
   var approvedBy = document.getElementById('approved-by');
   var cancelForm = document.getElementById('cancel');
   var accountText = document.getElementById('account');
+  var continueAs = document.getElementById('continue-as');
   var pageUrl = statusUrl.replace(/\/status$/, '');
   /** How long "Signed in as …" stays up, so a person signed in as someone else can cancel. */
   var SHOW_ACCOUNT_MS = 2000;
@@ -94,7 +95,8 @@
       finish();
       // Nothing left to scan or cancel: no code, no instruction to scan it, no link to a dead
       // request, no Cancel for a sign-in the server no longer knows.
-      [qrBox, qrLinkBox, instruction, numberBox, cancelForm].forEach(function (element) { element.classList.add('hidden'); });
+      // Nor "Continue as … Use another account" for it.
+      [qrBox, qrLinkBox, instruction, numberBox, cancelForm, continueAs].forEach(function (element) { if (element) element.classList.add('hidden'); });
       qrLink.removeAttribute('href');
       say('This sign-in has expired.');
       restart.classList.remove('hidden');
