@@ -79,8 +79,11 @@ export async function benchLogins(storage: Storage, options: { rounds: number; s
       bare: bareLogin(await discover(bare.issuer), bare.issuer),
     };
     const servers = { scanin, bare };
-    // Warm-up: compiled code paths, filled pools, an account that has logged in before.
-    for (const name of ['scanin', 'bare'] as const) await batch(servers[name], logins[name], 5, 40);
+    // Warm-up, long enough for V8 to have compiled the hot paths: a server measured after 40
+    // logins still spent a fifth of its CPU in the optimizing compiler's threads (perf, per
+    // thread), and more of it for the server with more code. Also fills pools and caches, and
+    // the account has logged in before.
+    for (const name of ['scanin', 'bare'] as const) await batch(servers[name], logins[name], 10, Math.max(100, Math.round(300 * options.scale)));
 
     const rows: LoginRow[] = [];
     for (const users of USERS) {

@@ -3,10 +3,11 @@
 //
 //   BENCH_SCALE=0.2 npm run bench     a quicker, rougher run (fewer logins and waiting browsers)
 //   BENCH_ONLY=logins|waiting|verify  one part only
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { postgresAvailable, type Storage } from './databases.ts';
 import { benchLogins, type LoginRow } from './logins.ts';
+import { countStatements } from './statements.ts';
 import { print, table } from './stats.ts';
 import { benchVerify, verifyTable } from './verify.ts';
 import { benchWaiting, type WaitingResult } from './waiting.ts';
@@ -34,6 +35,7 @@ if (!only || only === 'logins') {
   const storages: Storage[] = ['sqlite'];
   if (await postgresAvailable()) storages.push('postgres');
   else print('PostgreSQL does not answer (BENCH_POSTGRES_URL): its rows are left out');
+  const statements = await countStatements();
   const rows: LoginRow[] = [];
   for (const storage of storages) rows.push(...(await benchLogins(storage, { rounds: 3, scale })));
   const ratio = (r: LoginRow) => {
@@ -45,6 +47,8 @@ if (!only || only === 'logins') {
       ['storage', 'server', 'users', 'logins', 'logins/s', 'p50 ms', 'p99 ms', 'server CPU ms/login', 'logins per CPU-s', 'CPU vs bare'],
       rows.map((r) => [r.storage, r.server, String(r.users), String(r.logins), r.perSecond.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), r.cpuMsPerLogin.toFixed(2), (1000 / r.cpuMsPerLogin).toFixed(0), ratio(r)]),
     ),
+    '',
+    `SQL statements in one full QR login (bench/statements.ts): ${statements.total}.`,
     '',
     'A login: authorization request with PKCE (openid-client) → /auth → the login page → (Scanin) the phone reads and answers',
     'the request, ES256 · (bare) the login form, then the consent form → the redirects back → the token exchange.',
@@ -74,9 +78,12 @@ if (!only || only === 'verify') say('Assertion verification', verifyTable(benchV
 
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 print(`\ndone in ${seconds} s; load average at the end: ${load()}`);
+// What people wrote under "## Notes" (how to read the figures, before and after a change) is kept.
+const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+const notes = previous.includes('\n## Notes') ? previous.slice(previous.indexOf('\n## Notes')) : '';
 writeFileSync(
   RESULTS,
   `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 16)}Z (scale ${scale}, ${seconds} s).\n\n` +
-    `- Machine: ${machine[0]}\n- ${machine[1]}; at the end: ${load()}\n\n${sections.join('\n')}`,
+    `- Machine: ${machine[0]}\n- ${machine[1]}; at the end: ${load()}\n\n${sections.join('\n')}${notes}`,
 );
 print(`written: ${RESULTS.pathname}`);
