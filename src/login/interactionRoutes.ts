@@ -18,7 +18,7 @@ import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { findDeviceAndAccount } from '../store/devices.ts';
 import { rememberConsent } from '../store/consents.ts';
-import { closeLoginRequests, completeLoginRequest, latestLoginRequest } from '../store/loginRequests.ts';
+import { closeLoginRequests, completeLatestApproval, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
 import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
 import { originOf } from '../http/csp.ts';
@@ -117,13 +117,14 @@ export function mountInteractionRoutes(router: Router, services: Services): void
   router.get('/interaction/:uid/complete', async (ctx) => {
     const interaction = await loadInteraction(ctx, services);
     requireLoginPrompt(interaction);
-    const request = await latestLoginRequest(db, interaction.uid);
-    if (request?.status === 'denied') {
-      const error_description = request.wrong_number ? 'The wrong number was picked on the phone.' : 'The sign-in was denied on the phone.';
-      return finishInteraction(ctx, services, { error: 'access_denied', error_description });
-    }
     // Exactly one completion per approval: a second tab or a replayed /complete finds it used.
-    if (request?.status !== 'approved' || !(await completeLoginRequest(db, request.rid))) {
+    const request = await completeLatestApproval(db, interaction.uid);
+    if (!request) {
+      const latest = await latestLoginRequest(db, interaction.uid);
+      if (latest?.status === 'denied') {
+        const error_description = latest.wrong_number ? 'The wrong number was picked on the phone.' : 'The sign-in was denied on the phone.';
+        return finishInteraction(ctx, services, { error: 'access_denied', error_description });
+      }
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
     // The device may have been revoked (or its account disabled) since it approved.

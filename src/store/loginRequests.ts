@@ -82,10 +82,18 @@ export async function answerLoginRequest(
   return changed === 1;
 }
 
-/** approved → completed: an approval finishes exactly one login. */
-export async function completeLoginRequest(db: Db, rid: string): Promise<boolean> {
-  const changed = await db('login_requests').where({ rid, status: 'approved' }).update({ status: 'completed' });
-  return changed === 1;
+/**
+ * approved → completed, for the interaction's newest request only, in one statement that returns
+ * it (as completed); undefined when the newest is not approved, or no longer: an approval
+ * finishes exactly one login.
+ */
+export async function completeLatestApproval(db: Db, uid: string): Promise<LoginRequest | undefined> {
+  const rows = (await db('login_requests')
+    .where({ uid, status: 'approved' })
+    .andWhere('generation', db('login_requests').where({ uid }).max('generation'))
+    .update({ status: 'completed' })
+    .returning('*')) as LoginRequest[];
+  return rows[0];
 }
 
 /** pending|scanned → closed: the sign-in they belong to ended in the browser. */

@@ -7,7 +7,7 @@ import { insertEnrollment, markEnrolled } from '../../src/store/enrollments.ts';
 import {
   answerLoginRequest,
   closeLoginRequests,
-  completeLoginRequest,
+  completeLatestApproval,
   findLoginRequest,
   insertLoginRequest,
   markScanned,
@@ -48,15 +48,25 @@ describe.each(DATABASE_KINDS)('login request state on %s', (kind) => {
     const r = await insertLoginRequest(database.db(), request('uid-expired', 1, NOW - 1));
     expect(await markScanned(database.db(), r.rid, NOW)).toBe(false);
     expect(await answerLoginRequest(database.db(), r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW)).toBe(false);
-    expect(await completeLoginRequest(database.db(), r.rid)).toBe(false);
+    expect(await completeLatestApproval(database.db(), 'uid-expired')).toBeUndefined();
     expect((await findLoginRequest(database.db(), r.rid))!.status).toBe('pending');
   });
 
-  it('completes an approval exactly once', async () => {
+  it('completes an approval exactly once, and returns it completed', async () => {
     const r = await insertLoginRequest(database.db(), request('uid-complete', 1));
     await answerLoginRequest(database.db(), r.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
-    const results = await Promise.all(Array.from({ length: 10 }, () => completeLoginRequest(database.db(), r.rid)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => completeLatestApproval(database.db(), 'uid-complete')));
     expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.find(Boolean)).toMatchObject({ rid: r.rid, status: 'completed', device_id: 'd', account_id: 'a' });
+  });
+
+  it('completes only the newest request of an interaction, never an older approved one', async () => {
+    const older = await insertLoginRequest(database.db(), request('uid-newest', 1));
+    await answerLoginRequest(database.db(), older.rid, { status: 'approved', device_id: 'd', account_id: 'a' }, NOW);
+    await insertLoginRequest(database.db(), request('uid-newest', 2));
+    expect(await completeLatestApproval(database.db(), 'uid-newest')).toBeUndefined();
+    expect((await findLoginRequest(database.db(), older.rid))!.status).toBe('approved');
+    expect(await completeLatestApproval(database.db(), 'uid-other')).toBeUndefined();
   });
 
   it('closes the open requests of an ended sign-in, and no answered one', async () => {
