@@ -2,6 +2,9 @@
 // own client (accountClient.ts), so the person gets the normal QR page.
 //   GET /account/login?return_to=/account…   starts it: state and PKCE verifier in a signed,
 //                                             httpOnly cookie scoped to the callback, then /auth
+//       &fresh=1                              a fresh scan (freshScan.ts): a signed-in browser
+//                                             whose last scan is not recent signs in again,
+//                                             prompt=login, for its own account only
 //   GET /account/callback?code&state          the engine sends the browser back here; the code
 //                                             is checked and used up in-process (no HTTP call
 //                                             to the public issuer, which may be unreachable
@@ -21,14 +24,18 @@ import { currentAccountSession } from './accountSession.ts';
 
 const LOGIN_COOKIE = 'scanin_account_login';
 
-/** The pages a sign-in may come back to: the account page and its sub-pages (no `.` or `..` segment), nothing else. */
-const RETURN_PATH = /^\/account(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
+/**
+ * The pages a sign-in may come back to: the account page and its sub-pages (no `.` or `..`
+ * segment), maybe at a section (`#devices`), nothing else.
+ */
+const RETURN_PATH = /^\/account(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*(?:#[a-z][a-z-]{0,31})?$/;
 
 export function safeReturnPath(value: unknown): string {
   return typeof value === 'string' && RETURN_PATH.test(value) && value.length <= 200 ? value : '/account';
 }
 
-type PendingLogin = { state: string; verifier: string; returnTo: string };
+/** `account`: the account a fresh scan must be approved by ('-' for a first sign-in). */
+type PendingLogin = { state: string; verifier: string; returnTo: string; account: string };
 
 function loginCookies(ctx: Context, services: Services): Cookies {
   // Signed with the cookie keys the engine uses (persisted, shared by every instance).
@@ -41,9 +48,9 @@ function cookieOptions(ctx: Context, services: Services): Cookies.SetOption {
 
 function readPendingLogin(cookies: Cookies): PendingLogin | null {
   const value = cookies.get(LOGIN_COOKIE, { signed: true });
-  const [state, verifier, returnTo] = value?.split(' ') ?? [];
-  if (!state || !verifier || !returnTo) return null;
-  return { state, verifier, returnTo: safeReturnPath(decodeURIComponent(returnTo)) };
+  const [state, verifier, returnTo, account] = value?.split(' ') ?? [];
+  if (!state || !verifier || !returnTo || !account) return null;
+  return { state, verifier, returnTo: safeReturnPath(decodeURIComponent(returnTo)), account };
 }
 
 const loginFailed = (status: number, message: string) => new ProtocolError(status, 'access_denied', message);
@@ -56,9 +63,11 @@ export function mountAccountLogin(router: Router, services: Services): void {
     const returnTo = safeReturnPath(ctx.query.return_to);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 303;
-    if (await currentAccountSession(ctx, services)) return ctx.redirect(`${services.basePath}${returnTo}`);
-    const login: PendingLogin = { state: newId(), verifier: newChallenge(), returnTo };
-    loginCookies(ctx, services).set(LOGIN_COOKIE, `${login.state} ${login.verifier} ${encodeURIComponent(returnTo)}`, {
+    const session = await currentAccountSession(ctx, services);
+    const rescan = session !== null && ctx.query.fresh === '1' && !session.fresh;
+    if (session && !rescan) return ctx.redirect(`${services.basePath}${returnTo}`);
+    const login: PendingLogin = { state: newId(), verifier: newChallenge(), returnTo, account: rescan ? session.account.id : '-' };
+    loginCookies(ctx, services).set(LOGIN_COOKIE, `${login.state} ${login.verifier} ${encodeURIComponent(returnTo)} ${login.account}`, {
       ...cookieOptions(ctx, services),
       // As long as the sign-in it waits for can last.
       maxAge: (services.config.interactionTtl + 60) * 1000,
@@ -72,6 +81,13 @@ export function mountAccountLogin(router: Router, services: Services): void {
       code_challenge: createHash('sha256').update(login.verifier).digest('base64url'),
       code_challenge_method: 'S256',
     });
+    if (rescan) {
+      // Sign in again even though signed in (prompt=login), and only as this account: a
+      // login_hint is an expectation nothing on the QR page lifts, so another account's phone
+      // gets 403 wrong_account (login/expectedAccount.ts).
+      params.set('prompt', 'login');
+      params.set('login_hint', session.account.email);
+    }
     // pathFor includes the issuer's path already.
     ctx.redirect(`${provider.pathFor('authorization')}?${params}`);
   });
@@ -102,12 +118,17 @@ export function mountAccountLogin(router: Router, services: Services): void {
       && !(code as unknown as { consumed?: number }).consumed
       && session !== null
       && code.sessionUid === session.sessionUid
-      && code.accountId === session.account.id;
+      && code.accountId === session.account.id
+      // A fresh scan comes back for the account that asked for it, or not at all.
+      && (pending.account === '-' || pending.account === session.account.id);
     // Using the code up is one atomic delete: of two requests racing with it, one wins.
     if (!valid || (await db('oidc_payloads').where({ model: 'AuthorizationCode', id: code.jti }).delete()) !== 1) {
       throw loginFailed(400, `This sign-in could not be completed. ${START_AGAIN}`);
     }
-    await recordAudit(services, { event: 'account_page.signed_in', account_id: session.account.id, device_id: session.deviceId, ip: clientIp(ctx), client_id: ACCOUNT_CLIENT_ID });
+    await recordAudit(services, {
+      event: 'account_page.signed_in', account_id: session.account.id, device_id: session.deviceId, ip: clientIp(ctx), client_id: ACCOUNT_CLIENT_ID,
+      ...(pending.account === '-' ? {} : { detail: { fresh_scan: true } }),
+    });
     ctx.status = 303;
     ctx.redirect(`${services.basePath}${pending.returnTo}`);
   });

@@ -7,7 +7,11 @@
 //   POST /account/sessions/end       session: that browser is signed out (apps told, back-channel)
 //   POST /account/sessions/end-all   every browser is signed out, this one too (apps told)
 // Every POST passes requireAccountSession and readAccountForm (session, CSRF token, rate
-// limit), acts only on the signed-in account's own things (another's id is "not found" and
+// limit); revoking a device or an app's access also requireFreshScan (a phone of the account
+// approved on this browser lately: they take access away from the person for good). Rename and
+// signing out do not: a name grants nothing, and signing out only takes this account's access
+// away from browsers, which a person at an unlocked computer could as well do by clearing its
+// cookies; asking for a scan would only slow someone getting a stolen session out. Each acts only on the signed-in account's own things (another's id is "not found" and
 // changes nothing), is audited, and answers 303 back to the page, or the signed-out page when
 // it ended this browser's own session.
 import type Router from '@koa/router';
@@ -28,6 +32,7 @@ import { notifyLogout, sessionsToNotify } from './backchannelLogout.ts';
 import { accountSessionOf, currentAccountSession, readAccountForm, renderAccountView, renderSignedOut, requireAccountSession } from './accountSession.ts';
 import { accountPageData } from './accountView.ts';
 import { loadExtras } from './sections.ts';
+import { requireFreshScan } from './freshScan.ts';
 
 /** What the page says after an action (`?done=`): fixed texts, never anything from the request. */
 const DONE: Record<string, string> = {
@@ -115,7 +120,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'renamed', 'devices');
   });
 
-  router.post('/account/devices/revoke', ...signedIn, async (ctx) => {
+  router.post('/account/devices/revoke', ...signedIn, requireFreshScan(services, '/account#devices'), async (ctx) => {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const device = await findDevice(db, field(form, 'device_id'));
@@ -132,7 +137,7 @@ export function mountAccountPage(router: Router, services: Services): void {
     back(ctx, 'device_revoked', 'devices');
   });
 
-  router.post('/account/apps/revoke', ...signedIn, async (ctx) => {
+  router.post('/account/apps/revoke', ...signedIn, requireFreshScan(services, '/account#apps'), async (ctx) => {
     const { account } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const clientId = field(form, 'client_id');

@@ -35,6 +35,10 @@ export type AccountSession = {
   deviceId: string | null;
   /** What every POST form of the account page sends back as `csrf`. */
   csrfToken: string;
+  /** When this browser's last QR sign-in was approved (the engine's loginTs, auth_time), epoch seconds. */
+  loginTs: number | null;
+  /** That approval is recent enough for the sensitive actions (freshScan.ts). */
+  fresh: boolean;
 };
 
 /** Forms of the account page are small: a name, a token, an id. */
@@ -80,11 +84,16 @@ export async function currentAccountSession(ctx: Context, services: Services): P
   const account = await findAccountById(services.db, session.accountId);
   if (!account) return null;
   if (account.disabled_at !== null) throw accountDisabledPage();
+  const loginTs = typeof session.loginTs === 'number' ? session.loginTs : null;
   return {
     account,
     sessionUid: session.uid,
     deviceId: (await sessionDevice(services.db, session.uid)) ?? null,
     csrfToken: csrfTokenFor(cookieKeys(services)[0]!, session.uid),
+    loginTs,
+    // Every approval of a QR sign-in on this browser sets loginTs anew (the engine's
+    // loginAccount), so this is "a phone of this account approved on this browser lately".
+    fresh: loginTs !== null && services.clock() - loginTs <= services.config.accountFreshScan,
   };
 }
 
@@ -126,10 +135,13 @@ export async function renderSignedOut(ctx: Context, status = 200, message = NOTH
   await render(ctx, 'account-signed-out', { message }, status);
 }
 
-/** Renders an account-page view with what every one of them uses: `account` and `csrfToken`. */
+/**
+ * Renders an account-page view with what every one of them uses: `account`, `csrfToken`, and
+ * `rescan` (true when a sensitive action would ask for a fresh scan first, which its form says).
+ */
 export async function renderAccountView(ctx: Context, view: string, data: Record<string, unknown>, status = 200): Promise<void> {
-  const { account, csrfToken } = accountSessionOf(ctx);
-  await render(ctx, view, { account, csrfToken, ...data }, status);
+  const { account, csrfToken, fresh } = accountSessionOf(ctx);
+  await render(ctx, view, { account, csrfToken, rescan: !fresh, ...data }, status);
 }
 
 /**
@@ -138,6 +150,10 @@ export async function renderAccountView(ctx: Context, view: string, data: Record
  * rate limit. Returns the other fields; a field sent twice, or not UTF-8, is refused (400).
  */
 export async function readAccountForm(ctx: Context, services: Services): Promise<Record<string, string>> {
+  // Read once per request: requireFreshScan reads it before the route does (the body can be
+  // read only once, and the rate limit counts one form once).
+  const read = ctx.state.accountForm as Record<string, string> | undefined;
+  if (read) return read;
   const session = accountSessionOf(ctx);
   // A browser says where a form came from; one from another site never gets here (SameSite
   // cookies stop most), and the token is what decides.
@@ -159,5 +175,6 @@ export async function readAccountForm(ctx: Context, services: Services): Promise
     throw new ProtocolError(403, 'invalid_request', 'This form has expired or did not come from your account page. Open your account page and try again.');
   }
   await enforceRateLimit(services, 'account_page_account', session.account.id);
+  ctx.state.accountForm = rest;
   return rest;
 }

@@ -9,7 +9,8 @@
 //   GET  /account/add-device/events   Server-Sent Events: the state, at once when it changes
 //   POST /account/add-device/confirm  device_id: the waiting device becomes active
 //   POST /account/add-device/reject   device_id: the waiting device is revoked
-// Every route needs the account page's session (requireAccountSession); every POST passes
+// Every route needs the account page's session (requireAccountSession); starting and confirming
+// also need a fresh scan (freshScan.ts: together they bind a new key to the account); every POST passes
 // readAccountForm (CSRF token, same origin, the account's rate limit) and changes only the
 // signed-in account's own handover: another account's device is "not found" and changes
 // nothing. A confirmation or rejection that comes too late (the device was already confirmed
@@ -25,6 +26,7 @@ import { enrollmentUrl } from '../protocol/urls.ts';
 import type { Services } from '../services.ts';
 import { accountSessionOf, readAccountForm, renderAccountView, requireAccountSession } from './accountSession.ts';
 import { openAddDeviceStream } from './addDeviceEvents.ts';
+import { requireFreshScan } from './freshScan.ts';
 import { handoverJson, handoverView, type HandoverView } from './addDeviceView.ts';
 
 export const ADD_DEVICE_PATH = '/account/add-device';
@@ -60,7 +62,7 @@ export function mountAddDevicePage(router: Router, services: Services): void {
 
   router.get(ADD_DEVICE_PATH, signedIn, (ctx) => showPage(ctx));
 
-  router.post(ADD_DEVICE_PATH, signedIn, async (ctx) => {
+  router.post(ADD_DEVICE_PATH, signedIn, requireFreshScan(services, ADD_DEVICE_PATH), async (ctx) => {
     const { account } = accountSessionOf(ctx);
     await readAccountForm(ctx, services);
     try {
@@ -81,7 +83,9 @@ export function mountAddDevicePage(router: Router, services: Services): void {
   router.get(`${ADD_DEVICE_PATH}/events`, signedIn, (ctx) => openAddDeviceStream(ctx, services, accountSessionOf(ctx).account.id));
 
   for (const decision of ['confirm', 'reject'] as const) {
-    router.post(`${ADD_DEVICE_PATH}/${decision}`, signedIn, async (ctx) => {
+    // Confirming hands the account to a device; removing a stranger's device must stay quick.
+    const checks = decision === 'confirm' ? [signedIn, requireFreshScan(services, ADD_DEVICE_PATH)] : [signedIn];
+    router.post(`${ADD_DEVICE_PATH}/${decision}`, ...checks, async (ctx) => {
       const { account } = accountSessionOf(ctx);
       const form = await readAccountForm(ctx, services);
       const deviceId = form.device_id ?? '';

@@ -25,6 +25,12 @@ export type Config = {
   inviteTtl: number;
   /** Life of an add-device QR code, and so the time a device it enrolled has to be confirmed. */
   addDeviceTtl: number;
+  /**
+   * Seconds since this browser's last approved QR sign-in within which the account page's
+   * sensitive actions (new recovery codes, adding a device, revoking a device or an app's
+   * access) are allowed; after that they ask for a fresh scan first.
+   */
+  accountFreshScan: number;
   trustProxy: ProxyTrust;
   numberMatching: boolean;
   /** Let back-channel logout and CIBA pings reach loopback and private addresses (oidc-provider refuses them). */
@@ -252,6 +258,9 @@ export function loadConfig(env: Env = process.env): Config {
     interactionTtl: integer(env, 'INTERACTION_TTL', 900, 20, 86400),
     inviteTtl: integer(env, 'INVITE_TTL', 7 * 86400, 300, 90 * 86400),
     addDeviceTtl: integer(env, 'ADD_DEVICE_TTL', 600, 60, 3600),
+    // At least a minute (time to press the button after the scan), at most a day: longer
+    // would make the fresh scan a formality for a session that lasts 14 days.
+    accountFreshScan: integer(env, 'ACCOUNT_FRESH_SCAN', 600, 60, 86400),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     numberMatching: boolean(env, 'NUMBER_MATCHING', true),
     allowPrivateCallbacks: boolean(env, 'ALLOW_PRIVATE_CALLBACKS', false),

@@ -5,7 +5,7 @@ import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { readLoginPage, TestBrowser, type Page } from '../helpers/browser.ts';
 import type { TestScanin } from '../helpers/scanin.ts';
 
-export type QrStep = { browser: TestBrowser; interactionUrl: string; qrUrl: string };
+export type QrStep = { browser: TestBrowser; interactionUrl: string; qrUrl: string; rid: string };
 
 /** Opens /account in a signed-out browser and follows it to the QR page. */
 export async function openAccountSignIn(scanin: TestScanin, browser = new TestBrowser(), path = '/account'): Promise<QrStep> {
@@ -15,7 +15,7 @@ export async function openAccountSignIn(scanin: TestScanin, browser = new TestBr
   const interactionUrl = page.location;
   const qr = await browser.fetch(interactionUrl);
   if (qr.status !== 200) throw new Error(`QR page answered ${qr.status}: ${qr.body.slice(0, 300)}`);
-  return { browser, interactionUrl, qrUrl: readLoginPage(qr.body).qrUrl };
+  return { browser, interactionUrl, ...readLoginPage(qr.body) };
 }
 
 /** After the phone answered: /complete and every redirect after it, to the last page. */
@@ -49,3 +49,26 @@ export function listed(html: string, attribute: 'data-device-id' | 'data-client-
 export function post(scanin: TestScanin, browser: TestBrowser, path: string, form: Record<string, string>, csrf: string | null): Promise<Page> {
   return browser.fetch(`${scanin.issuer}${path}`, { method: 'POST', form: csrf === null ? form : { csrf, ...form } });
 }
+
+/**
+ * Moves the time of the last approved QR sign-in (the engine's loginTs) of every browser session
+ * of `accountId` back by `seconds`, as if the person had scanned that long ago: the account page
+ * then asks for a fresh scan before its sensitive actions.
+ */
+export async function ageSignIns(scanin: TestScanin, accountId: string, seconds: number): Promise<void> {
+  const { db } = scanin.services;
+  const rows = (await db('oidc_payloads').where({ model: 'Session', account_id: accountId }).select('id', 'payload')) as Array<{ id: string; payload: string }>;
+  if (rows.length === 0) throw new Error(`account ${accountId} has no browser session to age`);
+  for (const row of rows) {
+    const payload = JSON.parse(row.payload) as { loginTs: number };
+    payload.loginTs -= seconds;
+    await db('oidc_payloads').where({ model: 'Session', id: row.id }).update({ payload: JSON.stringify(payload) });
+  }
+}
+
+/** Where a stale session's sensitive form is sent: a fresh scan coming back to `returnTo`. */
+export function freshScanLocation(scanin: TestScanin, returnTo: string): string {
+  return `${scanin.issuer}/account/login?fresh=1&return_to=${encodeURIComponent(returnTo)}`;
+}
+
+export const FRESH_SCAN_NOTE = 'You will scan again to confirm';

@@ -17,6 +17,8 @@ describe('configuration', () => {
     expect(config.trustProxy).toEqual({ kind: 'none' });
     expect(config.rateLimits.auth_ip).toEqual({ limit: 120, window: 60 });
     expect(config.streamsPerIp).toBe(50);
+    expect(config.accountFreshScan).toBe(600);
+    expect(loadConfig({ ACCOUNT_FRESH_SCAN: '120' }).accountFreshScan).toBe(120);
     expect(config.numberMatching).toBe(true);
     expect(config.logLevel).toBe('info');
   });
@@ -69,6 +71,9 @@ describe('configuration', () => {
     [{ RATE_LIMITS: 'auth_ip=0/60' }, 'RATE_LIMITS: auth_ip: the count must be at least 1'],
     [{ RATE_LIMITS: 'auth_ip=5/0' }, 'RATE_LIMITS: auth_ip: the window must be 1 to 86400 seconds'],
     [{ STREAMS_PER_IP: '0' }, 'STREAMS_PER_IP: must be between 1 and 100000'],
+    [{ ACCOUNT_FRESH_SCAN: '59' }, 'ACCOUNT_FRESH_SCAN: must be between 60 and 86400, got 59'],
+    [{ ACCOUNT_FRESH_SCAN: '86401' }, 'ACCOUNT_FRESH_SCAN: must be between 60 and 86400'],
+    [{ ACCOUNT_FRESH_SCAN: '10m' }, 'ACCOUNT_FRESH_SCAN: expected a whole number, got "10m"'],
     [{ NUMBER_MATCHING: 'sometimes' }, 'NUMBER_MATCHING: expected true or false'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: must be at least 32 characters'],
     [{ KEYS_SECRET: 'short' }, 'KEYS_SECRET: must be at least 32 characters'],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/audit.ts';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { findAccountByEmail, type Account } from '../../src/store/accounts.ts';
-import { csrfOf, enterAccountPage, post } from '../accountPage/accountBrowser.ts';
+import { ageSignIns, csrfOf, enterAccountPage, finishSignIn, FRESH_SCAN_NOTE, freshScanLocation, openAccountSignIn, post } from '../accountPage/accountBrowser.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover } from '../helpers/rp.ts';
@@ -73,5 +73,28 @@ describe('recovery codes on the account page', () => {
     expect([missing.status, foreign.status, signedOut.status]).toEqual([403, 403, 401]);
     for (const answer of [missing, foreign, signedOut]) expect(codesOn(answer.body)).toEqual([]);
     expect(await scanin.services.db('recovery_codes').where({ account_id: account.id }).orderBy('slot')).toEqual(before);
+  });
+
+  it('asks for a fresh scan when the last one on this browser is old: no new set until the same account scans again', async () => {
+    const { browser, page } = await enterAccountPage(scanin, phone);
+    await ageSignIns(scanin, account.id, scanin.config.accountFreshScan + 1);
+    const section = (await browser.fetch(`${scanin.issuer}/account`)).body;
+    expect(section.slice(section.indexOf('id="recovery"'))).toContain(FRESH_SCAN_NOTE);
+    const before = await scanin.services.db('recovery_codes').where({ account_id: account.id }).orderBy('slot');
+
+    const refused = await post(scanin, browser, '/account/recovery-codes', {}, csrfOf(page.body));
+    expect(refused.status).toBe(303);
+    expect(refused.location).toBe(freshScanLocation(scanin, '/account#recovery'));
+    expect(codesOn(refused.body)).toEqual([]);
+    expect(await scanin.services.db('recovery_codes').where({ account_id: account.id }).orderBy('slot')).toEqual(before);
+
+    const step = await openAccountSignIn(scanin, browser, refused.location!.slice(scanin.issuer.length));
+    await phone.answer(step.qrUrl, 'approve');
+    const back = await finishSignIn(scanin, step);
+    expect(back.url).toBe(`${scanin.issuer}/account#recovery`);
+    expect(back.body).not.toContain(FRESH_SCAN_NOTE);
+    const made = await post(scanin, browser, '/account/recovery-codes', {}, csrfOf(page.body));
+    expect(made.status).toBe(200);
+    expect(codesOn(made.body)).toHaveLength(10);
   });
 });
