@@ -1,12 +1,14 @@
 // The account page in a real browser (headless Chromium, 320 px wide like a small phone): entered
 // by scanning the sign-in QR code read from a screenshot, then used with the mouse as a person
-// does — rename a device, sign out everywhere — under the strict CSP, with large tap targets,
+// does — rename a device, sign out everywhere, scan again before making recovery codes — under the strict CSP, with large tap targets,
 // nothing wider than the screen, labelled inputs, and the dark colours when the system asks.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
+import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { findDevice } from '../../src/store/devices.ts';
+import { ageSignIns, FRESH_SCAN_NOTE } from '../accountPage/accountBrowser.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { inviteUrl } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
@@ -75,6 +77,36 @@ describe('the account page in Chromium', () => {
     await page.locator('#sign-in-again').click();
     await page.locator('#qr svg').waitFor();
     expect(problems, problems.join("\n")).toEqual([]);
+    await context.close();
+  });
+
+  it('a stale session: "You will scan again" under the button → pressing it shows the QR page → the phone approves → back at the section → pressing again makes the codes', async () => {
+    const phone = new Authenticator({ keysFile: join(scanin.dir, 'stale-phone.json') });
+    await phone.enroll(await inviteUrl(scanin, 'stale@example.com', 'Stale Person'), { deviceName: 'Desk phone' });
+    const accountId = (await findAccountByEmail(scanin.services.db, 'stale@example.com'))!.id;
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(`${scanin.issuer}/account`);
+    await page.locator('#qr svg').waitFor();
+    await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
+    await page.waitForURL(`${scanin.issuer}/account`);
+    const note = page.locator('#new-recovery-codes .fresh-scan-note');
+    expect(await note.count()).toBe(0);
+
+    await ageSignIns(scanin, accountId, scanin.config.accountFreshScan + 1);
+    await page.reload();
+    expect(await note.textContent()).toContain(FRESH_SCAN_NOTE);
+    const before = await scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot');
+    await page.locator('#new-recovery-codes button').click();
+    // The QR page of a new sign-in, for this account only; nothing was made.
+    await page.locator('#qr svg').waitFor();
+    expect(await scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot')).toEqual(before);
+    await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
+    await page.waitForURL(`${scanin.issuer}/account#recovery`);
+    expect(await note.count()).toBe(0);
+    await page.locator('#new-recovery-codes button').click();
+    await page.getByText('I have saved them — back to my account').waitFor();
+    expect(await page.locator('code').count()).toBe(10);
     await context.close();
   });
 });
