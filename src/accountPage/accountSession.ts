@@ -15,6 +15,9 @@
 //     const form = await readAccountForm(ctx, services);  // CSRF checked, rate-limited, fields as strings
 //   });
 // Every POST form carries `<input type="hidden" name="csrf" value="<%= csrfToken %>">`.
+// A POST that hands the account to someone or takes it from its owner for good also puts
+// requireFreshScan(services, '<where its form is>') after requireAccountSession (freshScan.ts),
+// and its view includes partials/fresh-scan-note under the button (views get `rescan`).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseForm } from 'node:querystring';
 import type { Context, Middleware, Next } from 'koa';
