@@ -60,3 +60,25 @@ export const PHONE = {
   hasTouch: true,
   userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36',
 };
+
+/**
+ * A desktop page on its way to the test app: console errors and page errors are collected in
+ * `problems`, and the browser answers any visit to `appOrigin` itself with a blank page, so
+ * `callback` resolves with the first URL the sign-in sent it back to (the code, the state).
+ */
+export async function openPageBeforeApp(browser: Browser, appOrigin: string) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  let reached: (url: string) => void;
+  const callback = new Promise<string>((resolve) => (reached = resolve));
+  await page.route(`${appOrigin}/**`, async (route) => {
+    reached(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title>' });
+  });
+  return { context, page, problems, callback };
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, openPageBeforeApp } from '../helpers/chromium.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -29,19 +29,7 @@ describe('sign-up by QR in Chromium', () => {
 
   it('link → form → the QR decoded from a screenshot is the enrollment URL → the phone enrolls → back at the app with tokens', async () => {
     const config = await discover(scanin.issuer);
-    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
-    let reached: (url: string) => void;
-    const callback = new Promise<string>((resolve) => (reached = resolve));
-    await page.route(`${RP_ORIGIN}/**`, async (route) => {
-      reached(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title>' });
-    });
+    const { context, page, problems, callback } = await openPageBeforeApp(browser, RP_ORIGIN);
 
     const auth = await authorizationRequest(config);
     await page.goto(auth.url);

@@ -10,7 +10,7 @@ import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { regenerateRecoveryCodes } from '../../src/recovery/recovery.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { listDevices } from '../../src/store/devices.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, openPageBeforeApp } from '../helpers/chromium.ts';
 import { enrolledPhone, inviteUrl } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
@@ -36,19 +36,7 @@ describe('recovery by code in Chromium', () => {
     const account = (await findAccountByEmail(scanin.services.db, 'chromium-lost@example.com'))!;
     const codes = await regenerateRecoveryCodes(scanin.services.db, scanin.services.clock, account.id, 'admin');
     const config = await discover(scanin.issuer);
-    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
-    let reached: (url: string) => void;
-    const callback = new Promise<string>((resolve) => (reached = resolve));
-    await page.route(`${RP_ORIGIN}/**`, async (route) => {
-      reached(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Test App</title>' });
-    });
+    const { context, page, problems, callback } = await openPageBeforeApp(browser, RP_ORIGIN);
 
     const auth = await authorizationRequest(config);
     await page.goto(auth.url);
