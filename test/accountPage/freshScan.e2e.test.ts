@@ -5,6 +5,7 @@
 // (prompt=login, for this account only), back to the section the form was in; pressing again
 // then works. Another account's phone cannot answer that re-scan. Renaming and signing out work
 // on a stale session; a fresh session acts without scanning again.
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/audit.ts';
@@ -234,5 +235,30 @@ describe('a fresh scan before sensitive account-page actions', () => {
     const page = await finishSignIn(scanin, step);
     expect(page.url).toBe(`${scanin.issuer}/account#apps`);
     expect(page.body).not.toContain(FRESH_SCAN_NOTE);
+  });
+
+  it("refuses at the callback a fresh scan that comes back for another account than the one that asked (its signed cookie names it)", async () => {
+    const bobId = (await findAccountByEmail(scanin.services.db, 'bob@example.com'))!.id;
+    const { browser, page } = await enterAccountPage(scanin, bob);
+    await ageSignIns(scanin, bobId, WINDOW + 1);
+    const refused = await post(scanin, browser, '/account/recovery-codes', {}, csrfOf(page.body));
+    const step = await openAccountSignIn(scanin, browser, refused.location!.slice(scanin.issuer.length));
+    // The pending sign-in, re-signed with the server's own cookie keys to name Joe as the account
+    // that asked: nothing outside the server can do this, so it stands for a session that changed
+    // hands in between. (The cookies library signs "name=value" with HMAC-SHA1, base64url.)
+    const name = 'scanin_account_login';
+    const fields = browser.cookie(name)!.split(' ');
+    expect(fields[3]).toBe(bobId);
+    const value = [...fields.slice(0, 3), joeId].join(' ');
+    const key = (scanin.services.provider.keys as string[])[0]!;
+    const sig = createHmac('sha1', key).update(`${name}=${value}`).digest('base64').replace(/\//g, '_').replace(/\+/g, '-').replace(/=+$/, '');
+    browser.setCookie(name, value, '/account/callback');
+    browser.setCookie(`${name}.sig`, sig, '/account/callback');
+    await bob.answer(step.qrUrl, 'approve');
+    const answer = await finishSignIn(scanin, step);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('This sign-in could not be completed');
+    const signIns = (await listAudit(scanin.services.db, { accountId: bobId })).filter((entry) => entry.event === 'account_page.signed_in');
+    expect(signIns.at(-1)!.detail).toBeNull();
   });
 });
