@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { commands, type Command, type CommandGroup } from './commands.ts';
 import { parseArgsMessage } from './parseArgsMessage.ts';
+import type { Values } from './shared.ts';
 
 const USAGE = `Usage: scanin <command> [options]
 
@@ -11,16 +12,20 @@ ${Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)} ${comm
 Run "scanin <command> --help" for a command's options. Configuration comes from environment
 variables (PORT, ISSUER, DATABASE_URL, CLIENTS_FILE, …): see the README.`;
 
-// A device_id is 43 base64url characters and may begin with "-": shaped like that, an argument
-// is a device_id, never an option (`scanin revoke -b_…`). `--` still works as usual.
-const DASHED_DEVICE_ID = /^-[A-Za-z0-9_-]{42}$/;
+// Our ids are base64url and may begin with "-": a sub or an engine uid (21–22 characters), a
+// device_id (43). Shaped like that, an argument is an id, never an option (`scanin revoke -b_…`,
+// `scanin users show -Ix…`); it stands in for itself under a placeholder while the options are
+// parsed, so positionals keep their order (and an option's value, `--user -Ix…`, stays itself). `--` still works as usual.
+const DASHED_ID = /^-[A-Za-z0-9_-]{20,}$/;
+const PLACEHOLDER = '\u0000id:';
 
-function dashedIdsAsPositionals(args: string[]): string[] {
+function parseCommandArgs(args: string[], options: Command['options']) {
   const end = args.includes('--') ? args.indexOf('--') : args.length;
-  const head = args.slice(0, end);
-  const ids = head.filter((arg) => DASHED_DEVICE_ID.test(arg));
-  if (ids.length === 0) return args;
-  return [...head.filter((arg) => !DASHED_DEVICE_ID.test(arg)), '--', ...ids, ...args.slice(end + 1)];
+  const shielded = args.map((arg, i) => (i < end && DASHED_ID.test(arg) ? `${PLACEHOLDER}${arg}` : arg));
+  const parsed = parseArgs({ args: shielded, options, allowPositionals: true, strict: true });
+  const unshield = <T,>(arg: T): T => (typeof arg === 'string' && arg.startsWith(PLACEHOLDER) ? (arg.slice(PLACEHOLDER.length) as T) : arg);
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name, unshield(value)])) as Values;
+  return { values, positionals: parsed.positionals.map(unshield) };
 }
 
 function groupUsage(name: string, group: CommandGroup): string {
@@ -63,7 +68,7 @@ async function run(argv: string[]): Promise<number> {
   const { command, label, rest } = found;
   let parsed;
   try {
-    parsed = parseArgs({ args: dashedIdsAsPositionals(rest), options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseCommandArgs(rest, { ...command.options, help: { type: 'boolean', short: 'h' } });
   } catch (error) {
     console.error(`scanin ${label}: ${parseArgsMessage(error as NodeJS.ErrnoException)}\n\n${command.usage}`);
     return 2;

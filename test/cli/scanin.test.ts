@@ -89,6 +89,22 @@ describe('the scanin command line', () => {
     expect((await scaninCli('revoke', '-x')).code).toBe(2);
   });
 
+  it('takes a sub that begins with "-" as the account, as an argument or an option\'s value, keeping the arguments in order', async () => {
+    const { db, clock } = scanin.services;
+    const account = await ensureAccount(db, clock, 'dashsub@example.com', 'Dash Sub');
+    // One sub in 64 begins with "-" (22 base64url characters): give this one such a sub.
+    const sub = '-I' + 'x'.repeat(20);
+    await db('accounts').where({ id: account.id }).update({ id: sub });
+    const renamed = await scaninCli('users', 'rename', sub, 'Dash Renamed');
+    expect(renamed.code, renamed.stderr).toBe(0);
+    const shown = await scaninCli('users', 'show', sub, '--json');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ sub, name: 'Dash Renamed' });
+    const audit = await scaninCli('audit', '--user', sub);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toContain(`"event":"admin.user_renamed","account_id":"${sub}"`);
+  });
+
   it('refuses what is not an email address, and changes nothing', async () => {
     const result = await scaninCli('invite', 'not-an-email');
     expect(result.code, result.stderr).toBe(1);
