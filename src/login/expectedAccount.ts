@@ -35,10 +35,13 @@ export async function expectedAccount(ctx: Context, services: Services, interact
   const hint = typeof interaction.params.login_hint === 'string' ? normalizeEmail(interaction.params.login_hint) : null;
   const hinted = hint ? await findAccountByEmail(db, hint) : undefined;
   if (hinted) return { account: hinted, from: 'login_hint' };
-  if (await anyAccountChosen(db, interaction.uid)) return null;
-  const signedIn = await usable(db, interaction.session?.accountId);
-  if (signedIn) return { account: signedIn, from: 'session' };
+  // A browser with no memory of an account (the usual first visit) has nothing to lift.
+  const sessionAccountId = interaction.session?.accountId;
   const token = rememberedToken(ctx);
+  if (!sessionAccountId && !token) return null;
+  if (await anyAccountChosen(db, interaction.uid)) return null;
+  const signedIn = await usable(db, sessionAccountId);
+  if (signedIn) return { account: signedIn, from: 'session' };
   const remembered = token ? await usable(db, await rememberedAccountId(db, token, services.clock())) : undefined;
   return remembered ? { account: remembered, from: 'remembered' } : null;
 }

@@ -2,13 +2,14 @@
 // Interaction, …) in one table keyed by (model, id), with the lookups the engine needs and an
 // expiry that `find` honours even before the sweeper has removed the row. Each row also names
 // its account and, for sessions and grants, the device that opened it (see sessionOrigin.ts).
+import type { Knex } from 'knex';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/db.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
-import { recordSessionOrigin } from './sessionOrigin.ts';
+import { loginOrigin, recordSessionOrigin, type Origin } from './sessionOrigin.ts';
 
-/** What an upsert replaces: everything but `device_id`, which only sessionOrigin.ts sets. */
+/** What an upsert replaces: everything but the origin columns, which sessionOrigin.ts decides. */
 const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
@@ -17,8 +18,24 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
   return class KnexAdapter implements Adapter {
     readonly model: string;
 
+    /** What an upsert that stores a finishing login's origin replaces (Session and Grant only). */
+    private readonly mergedWithOrigin: string[] | Record<string, Knex.Raw>;
+
     constructor(model: string) {
       this.model = model;
+      // A session takes the device of its latest sign-in; a grant keeps the device that first
+      // opened it, and takes this one only where it had none.
+      this.mergedWithOrigin = model === 'Session'
+        ? [...REPLACED, 'device_id', 'ip', 'user_agent']
+        : { ...Object.fromEntries(REPLACED.map((column) => [column, db.raw('excluded.??', [column])])), device_id: db.raw('coalesce(??, excluded.??)', ['oidc_payloads.device_id', 'device_id']) };
+    }
+
+    /** The origin columns of a session or grant stored as a login finishes (sessionOrigin.ts). */
+    private originColumns(id: string): Partial<Origin> | undefined {
+      if (this.model !== 'Session' && this.model !== 'Grant') return undefined;
+      const origin = loginOrigin(this.model, id);
+      if (!origin) return undefined;
+      return this.model === 'Session' ? origin : { device_id: origin.device_id };
     }
 
     private rows() {
@@ -38,7 +55,8 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
         expires_at: expiresIn ? clock() + expiresIn : null,
         consumed_at: null,
       };
-      await db('oidc_payloads').insert(row).onConflict(['model', 'id']).merge(REPLACED);
+      const origin = this.originColumns(id);
+      await db('oidc_payloads').insert({ ...row, ...origin }).onConflict(['model', 'id']).merge(origin ? this.mergedWithOrigin : REPLACED);
       if (this.model === 'Session') await recordSessionOrigin(db, id, payload);
     }
 

@@ -106,6 +106,37 @@ describe('revocation cuts off what a device opened', () => {
     expect(await refreshFails(viaKept.tokens.refresh_token!)).toBe('refreshed');
   });
 
+  it('knows the device of a sign-in that needed no consent: its session and grant were stored as the login finished', async () => {
+    const lost = await enrolledPhone(scanin, 'hana@example.com', 'hana-lost.json');
+    const kept = await enrolledPhone(scanin, 'hana@example.com', 'hana-kept.json');
+    const signInWithoutConsent = async (phone: Authenticator) => {
+      const login = await openLoginPage(config, new TestBrowser(), { scope: 'openid email' });
+      await phone.answer(login.qrUrl, 'approve');
+      const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
+      return { browser: login.browser, tokens: await redeem(config, leftTo!, login.auth) };
+    };
+    const viaLost = await signInWithoutConsent(lost);
+    // The origin is written in the same statements as the session and the grant, not after them.
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    scanin.services.db.on('query', record);
+    const viaKept = await signInWithoutConsent(kept).finally(() => scanin.services.db.off('query', record));
+    expect(statements.filter((sql) => /^update .oidc_payloads. set .device_id./i.test(sql))).toEqual([]);
+    const lostId = (await lost.list())[0]!.device_id;
+    const origins = await scanin.services.db('oidc_payloads').whereIn('model', ['Session', 'Grant']).where('account_id', (await scanin.services.db('devices').where('id', lostId).first('account_id')).account_id).select('model', 'device_id', 'ip', 'user_agent');
+    expect(origins.filter((row) => row.model === 'Session')).toHaveLength(2);
+    expect(origins.filter((row) => row.model === 'Grant')).toHaveLength(2);
+    expect(origins.every((row) => row.device_id !== null)).toBe(true);
+    expect(origins.filter((row) => row.model === 'Session').every((row) => row.ip && row.user_agent)).toBe(true);
+
+    await revokeWithCli(lostId);
+
+    expect(await signedIn(viaLost.browser)).toBe(false);
+    expect(await userinfo(viaLost.tokens.access_token)).toBe(401);
+    expect(await signedIn(viaKept.browser)).toBe(true);
+    expect(await userinfo(viaKept.tokens.access_token)).toBe(200);
+  });
+
   it('refuses the revoked device’s future answers with device_revoked', async () => {
     const phone = await enrolledPhone(scanin, 'fred@example.com', 'fred.json');
     await revokeWithCli((await phone.list())[0]!.device_id);
