@@ -1,7 +1,9 @@
 // The yardstick: a bare oidc-provider with its development interactions (a login form that
 // takes any name, then a consent form), on the same storage as Scanin (its knex adapter on a
 // SQLite file or PostgreSQL, the same migrations), with the same kind of signing keys, TTLs and
-// clients. What it lacks is Scanin: QR codes, the phone, the event stream.
+// clients. What it lacks is Scanin: QR codes, the phone, the event stream. With `memory`, it keeps
+// everything in the engine's own in-memory adapter (for development only): what the engine's
+// login costs without storage, the floor under both servers' figures.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -13,7 +15,7 @@ import { loadCookieKeys, loadSigningKeys } from '../src/oidc/keys.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 
-export async function startBareProvider(config: Config) {
+export async function startBareProvider(config: Config, storage: 'database' | 'memory' = 'database') {
   const db = openDatabase(config.database);
   await migrate(db);
   const server = createServer();
@@ -22,7 +24,8 @@ export async function startBareProvider(config: Config) {
   const issuer = config.issuer ?? defaultIssuer(config.host, port);
   const clients = readClientsFile(config.clientsFile).map(({ first_party: _, ...metadata }) => metadata);
   const configuration: Configuration = {
-    adapter: knexAdapterFactory(db, systemClock),
+    // Scanin's adapter without what only Scanin needs: it records which device opened a session.
+    ...(storage === 'database' ? { adapter: knexAdapterFactory(db, systemClock, { sessionOrigins: false }) } : {}),
     clients,
     jwks: { keys: (await loadSigningKeys(db, systemClock, config.keysSecret)) as NonNullable<Configuration['jwks']>['keys'] },
     cookies: { keys: await loadCookieKeys(db, undefined, config.keysSecret) },

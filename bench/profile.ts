@@ -5,7 +5,7 @@
 // into the main thread and all the others (libuv's thread pool, where sqlite3 runs statements,
 // and V8's compiler and collector threads), read from /proc: the profile sees only the first.
 //
-//   node --import tsx bench/profile.ts [scanin|bare] [users] [logins]
+//   node --import tsx bench/profile.ts [scanin|bare|bare-memory] [users] [logins]
 //   (defaults: scanin 10 300; the .cpuprofile is kept for Chrome DevTools, its path printed)
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { discover } from '../test/helpers/rp.ts';
 import { testEnv } from '../test/helpers/scanin.ts';
 import { benchDir, createBenchDatabase } from './databases.ts';
 import { bareLogin, enrolledPhone, scaninLogin, type Login } from './flows.ts';
+import type { ServerKind } from './server.ts';
 import { PROFILE_INTERVAL_MICROS, ServerProcess } from './serverProcess.ts';
 import { isMain, print, table } from './stats.ts';
 
@@ -65,7 +66,7 @@ function threadCpu(pid: number): { main: number; others: number } {
   return result;
 }
 
-export async function profileLogins(kind: 'scanin' | 'bare', users: number, logins: number): Promise<string[]> {
+export async function profileLogins(kind: ServerKind, users: number, logins: number): Promise<string[]> {
   const db = await createBenchDatabase('sqlite', kind);
   const dir = benchDir();
   const server = await ServerProcess.start(kind, testEnv(dir, { NUMBER_MATCHING: 'false', DATABASE_URL: db.url }));
@@ -105,5 +106,5 @@ export async function profileLogins(kind: 'scanin' | 'bare', users: number, logi
 
 if (isMain(import.meta.url)) {
   const [kind = 'scanin', users = '10', logins = '300'] = process.argv.slice(2);
-  for (const line of await profileLogins(kind as 'scanin' | 'bare', Number(users), Number(logins))) print(line);
+  for (const line of await profileLogins(kind as ServerKind, Number(users), Number(logins))) print(line);
 }

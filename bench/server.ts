@@ -10,14 +10,15 @@ import { Session } from 'node:inspector';
 import { loadConfig } from '../src/config/env.ts';
 import { PROFILE_INTERVAL_MICROS } from './serverProcess.ts';
 
-export type ServerKind = 'scanin' | 'bare';
+/** `bare-memory`: the bare engine on oidc-provider's own in-memory adapter, the cost of the engine alone. */
+export type ServerKind = 'scanin' | 'bare' | 'bare-memory';
 export type Usage = { cpuMicros: number; rss: number };
 export type ServerMessage = { ready: { issuer: string; port: number } } | { usage: Usage } | { profiling: true } | { profiled: string };
 
 const kind = process.argv[2] as ServerKind;
 console.warn = () => {}; // oidc-provider's runtime warning, said when it is first loaded
-const running = kind === 'bare'
-  ? await (await import('./bareProvider.ts')).startBareProvider(loadConfig())
+const running = kind !== 'scanin'
+  ? await (await import('./bareProvider.ts')).startBareProvider(loadConfig(), kind === 'bare-memory' ? 'memory' : 'database')
   : await (await import('../src/server.ts')).startScanin(loadConfig());
 
 // A CPU profile of the main thread over a stretch the benchmark chooses (bench/profile.ts):

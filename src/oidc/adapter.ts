@@ -14,7 +14,8 @@ const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expi
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
 
-export function knexAdapterFactory(db: Db, clock: Clock) {
+/** `sessionOrigins: false`: without sessionOrigin.ts, as for an engine that has no devices (the benchmark's bare engine). */
+export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true } = {}) {
   return class KnexAdapter implements Adapter {
     readonly model: string;
 
@@ -32,7 +33,7 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
 
     /** The origin columns of a session or grant stored as a login finishes (sessionOrigin.ts). */
     private originColumns(id: string): Partial<Origin> | undefined {
-      if (this.model !== 'Session' && this.model !== 'Grant') return undefined;
+      if (!sessionOrigins || (this.model !== 'Session' && this.model !== 'Grant')) return undefined;
       const origin = loginOrigin(this.model, id);
       if (!origin) return undefined;
       return this.model === 'Session' ? origin : { device_id: origin.device_id };
@@ -57,7 +58,7 @@ export function knexAdapterFactory(db: Db, clock: Clock) {
       };
       const origin = this.originColumns(id);
       await db('oidc_payloads').insert({ ...row, ...origin }).onConflict(['model', 'id']).merge(origin ? this.mergedWithOrigin : REPLACED);
-      if (this.model === 'Session') await recordSessionOrigin(db, id, payload);
+      if (sessionOrigins && this.model === 'Session') await recordSessionOrigin(db, id, payload);
     }
 
     private async findWhere(column: string, value: string): Promise<AdapterPayload | undefined> {
