@@ -40,7 +40,7 @@ async function clientName(services: Services, interaction: Interaction): Promise
 
 async function showLogin(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
   const expected = await expectedAccount(ctx, services, interaction);
-  const request = await liveLoginRequest(services, await browserContext(ctx, services, interaction, expected));
+  const request = await liveLoginRequest(services, await browserContext(ctx, services, interaction, expected), { firstView: true });
   const qr = qrView(services.issuer, request);
   // Only the browser's own account is named on the page: one an app named with login_hint would
   // tell anyone who types an email into an authorization URL whose account it is.

@@ -70,16 +70,29 @@ async function numberMatchingFor(services: Services, clientId: string): Promise<
   return client?.number_matching !== false;
 }
 
-/** The interaction's live request: the newest one, or a fresh one if that expired unanswered. */
-export async function liveLoginRequest(services: Services, browser: BrowserContext): Promise<LoginRequest> {
-  const { db, clock, config } = services;
-  const now = clock();
-  const latest = await latestLoginRequest(db, browser.uid);
+/**
+ * The interaction's live request: the newest one, or a fresh one if that expired unanswered.
+ * `firstView`: the caller is the login page, which is usually the first to ask (the page then
+ * opens its event stream): the first request is inserted at once, and only when one exists
+ * already (a reload) is the newest read.
+ */
+export async function liveLoginRequest(services: Services, browser: BrowserContext, { firstView = false } = {}): Promise<LoginRequest> {
+  const now = services.clock();
+  if (firstView) return replaceIfExpired(services, browser, await insertLoginRequest(services.db, await newLoginRequest(services, browser, 1, now)), now);
+  return replaceIfExpired(services, browser, await latestLoginRequest(services.db, browser.uid), now);
+}
+
+async function replaceIfExpired(services: Services, browser: BrowserContext, latest: LoginRequest | undefined, now: number): Promise<LoginRequest> {
   if (latest && !isReplaceable(latest, now)) return latest;
-  return insertLoginRequest(db, {
+  return insertLoginRequest(services.db, await newLoginRequest(services, browser, (latest?.generation ?? 0) + 1, now));
+}
+
+async function newLoginRequest(services: Services, browser: BrowserContext, generation: number, now: number): Promise<LoginRequest> {
+  const { config } = services;
+  return {
     rid: newId(),
     uid: browser.uid,
-    generation: (latest?.generation ?? 0) + 1,
+    generation,
     challenge: newChallenge(),
     client_id: browser.clientId,
     browser_ip: browser.ip,
@@ -96,5 +109,5 @@ export async function liveLoginRequest(services: Services, browser: BrowserConte
     expected_account_id: browser.expected?.accountId ?? null,
     expected_from: browser.expected?.from ?? null,
     wrong_number: false,
-  });
+  };
 }
