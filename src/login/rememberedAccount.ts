@@ -29,15 +29,15 @@ function clearCookie(ctx: Context, services: Services): void {
 /** At a completed sign-in: this browser now remembers `accountId` (a new token; the old one is forgotten). */
 export async function rememberAccount(ctx: Context, services: Services, accountId: string): Promise<void> {
   const old = rememberedToken(ctx);
-  if (old) await forgetBrowser(services.db, old);
   const days = services.config.rememberAccountDays;
   if (days === 0) {
+    if (old) await forgetBrowser(services.db, old);
     if (ctx.cookies.get(REMEMBER_COOKIE) !== undefined) clearCookie(ctx, services);
     return;
   }
   const token = newChallenge();
   const now = services.clock();
-  await rememberBrowser(services.db, token, accountId, now, now + days * 86400);
+  await rememberBrowser(services.db, token, accountId, now, now + days * 86400, old);
   ctx.cookies.set(REMEMBER_COOKIE, token, {
     path: cookiePath(services),
     maxAge: days * 86400 * 1000,

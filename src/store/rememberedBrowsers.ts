@@ -6,9 +6,14 @@ import type { Db } from './db.ts';
 
 const hashOf = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
 
-/** Remembers `accountId` for the browser holding `token` until `expiresAt`. */
-export async function rememberBrowser(db: Db, token: string, accountId: string, now: number, expiresAt: number): Promise<void> {
-  await db('remembered_browsers').insert({ token_hash: hashOf(token), account_id: accountId, created_at: now, expires_at: expiresAt });
+/**
+ * Remembers `accountId` for the browser holding `token` until `expiresAt`. `replacing`: the token
+ * the browser held until now, forgotten in the same statement (its row takes the new token).
+ */
+export async function rememberBrowser(db: Db, token: string, accountId: string, now: number, expiresAt: number, replacing?: string): Promise<void> {
+  const row = { token_hash: hashOf(token), account_id: accountId, created_at: now, expires_at: expiresAt };
+  if (replacing && (await db('remembered_browsers').where({ token_hash: hashOf(replacing) }).update(row)) === 1) return;
+  await db('remembered_browsers').insert(row);
 }
 
 /** The account remembered for `token`, while it lasts. */
