@@ -209,7 +209,7 @@ describe('the QR login page in Chromium', () => {
     const scripts = await page.locator('script').evaluateAll((elements) =>
       elements.map((element) => ({ src: element.getAttribute('src'), text: (element.textContent ?? '').trim() })),
     );
-    expect(scripts).toEqual([{ src: '/assets/login.js', text: '' }]);
+    expect(scripts).toEqual([{ src: '/assets/live-state.js', text: '' }, { src: '/assets/login.js', text: '' }]);
     const inlineHandlers = await page.evaluate(() =>
       Array.from(document.querySelectorAll('*')).flatMap((element) => Array.from(element.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${element.tagName} ${a.name}`)),
     );

@@ -1,7 +1,7 @@
 // The add-device page: while a code waits for a device, or a device waits for Confirm, it
 // listens on its event stream and reloads as soon as the state differs from the one it shows
 // (a device enrolled, it was confirmed or removed elsewhere, the time ran out), so the server
-// draws every state. Where EventSource is missing it polls the status instead.
+// draws every state (live-state.js, which also reconnects, and polls where EventSource is missing).
 (function () {
   'use strict';
   var root = document.getElementById('add-device');
@@ -9,13 +9,13 @@
   var shown = root.getAttribute('data-key');
   var eventsUrl = root.getAttribute('data-events-url');
   var statusUrl = root.getAttribute('data-status-url');
-  var source = null;
   var finished = false;
+  var live = null;
 
   function check(state) {
     if (finished || !state || state.key === shown) return;
     finished = true;
-    if (source) source.close();
+    live.stop();
     window.location.reload();
   }
 
@@ -26,23 +26,12 @@
       .catch(function () { /* the next try will tell */ });
   }
 
-  function listen() {
-    if (finished) return;
-    source = new EventSource(eventsUrl);
-    source.addEventListener('state', function (event) { check(JSON.parse(event.data)); });
-    source.addEventListener('reconnect', function () { source.close(); listen(); });
-    source.addEventListener('error', function () {
-      if (finished) return;
-      source.close();
-      setTimeout(function () { readStatus().then(listen); }, 2000);
-    });
-  }
-
-  function poll() {
-    if (finished) return;
-    readStatus().then(function () { setTimeout(poll, 3000); });
-  }
-
-  if (typeof window.EventSource === 'function') listen();
-  else poll();
+  live = window.scaninLiveState({
+    url: function () { return eventsUrl; },
+    events: { state: check },
+    readState: readStatus,
+    finished: function () { return finished; },
+    pollMs: 3000,
+  });
+  live.start();
 })();

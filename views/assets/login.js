@@ -1,5 +1,5 @@
 // The QR login page. It reads the state first (so a reload or a reconnect misses nothing), then
-// listens on the Server-Sent Events stream; where EventSource is missing it polls the status.
+// listens on the Server-Sent Events stream (live-state.js, which also reconnects and polls).
 (function () {
   'use strict';
   var root = document.getElementById('login');
@@ -23,8 +23,8 @@
   var SHOW_ACCOUNT_MS = 2000;
   // The code this page was rendered with: the first state read replaces it only if it changed.
   var shownRid = root.getAttribute('data-rid');
-  var source = null;
   var finished = false;
+  var live = null;
 
   function say(text) { statusText.textContent = text; }
 
@@ -56,7 +56,7 @@
 
   function finish() {
     finished = true;
-    if (source) source.close();
+    live.stop();
   }
 
   var handlers = {
@@ -84,12 +84,6 @@
       finish();
       say('This sign-in continues in another window.');
       restart.classList.remove('hidden');
-    },
-    // The server is stopping (a deploy, a restart): listen again now, which reaches another
-    // instance; a little randomness keeps thousands of pages from arriving at the same instant.
-    reconnect: function () {
-      if (source) source.close();
-      setTimeout(function () { readStatus().then(listen); }, Math.random() * 500);
     },
     expired: function () {
       finish();
@@ -120,28 +114,13 @@
       .catch(function () { /* the stream or the next poll will try again */ });
   }
 
-  function listen() {
-    if (finished) return;
-    source = new EventSource(eventsUrl + '?rid=' + encodeURIComponent(shownRid || ''));
-    Object.keys(handlers).forEach(function (type) {
-      source.addEventListener(type, function (event) { handlers[type](JSON.parse(event.data)); });
-    });
-    source.addEventListener('error', function () {
-      // Reconnect ourselves rather than let EventSource reuse its first URL: the server must
-      // hear which code the page shows now. The state read first loses nothing said meanwhile.
-      if (finished) return;
-      source.close();
-      setTimeout(function () { readStatus().then(listen); }, 2000);
-    });
-  }
-
-  function poll() {
-    if (finished) return;
-    readStatus().then(function () { setTimeout(poll, 2000); });
-  }
-
-  readStatus().then(function () {
-    if (typeof window.EventSource === 'function') listen();
-    else setTimeout(poll, 2000);
+  live = window.scaninLiveState({
+    // The server hears which code the page shows now.
+    url: function () { return eventsUrl + '?rid=' + encodeURIComponent(shownRid || ''); },
+    events: handlers,
+    readState: readStatus,
+    finished: function () { return finished; },
+    pollMs: 2000,
   });
+  readStatus().then(live.start);
 })();

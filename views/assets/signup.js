@@ -1,6 +1,6 @@
 // The QR page of a sign-up or a recovery: waits for the phone to enroll, then finishes the sign-in. It reads the
-// state when the event stream opens (so an enrollment during the connect is not missed), then
-// listens for `enrolled` on the sign-in's stream; where EventSource is missing it polls.
+// state when the event stream opens (so an enrollment during the connect is not missed), and
+// listens for `enrolled` on the sign-in's stream (live-state.js, which also reconnects and polls).
 (function () {
   'use strict';
   var root = document.querySelector('[data-enrollment-wait]');
@@ -8,13 +8,13 @@
   var statusUrl = root.getAttribute('data-status-url');
   var eventsUrl = root.getAttribute('data-events-url');
   var statusText = document.getElementById('status');
-  var source = null;
   var finished = false;
+  var live = null;
 
   function done(completeUrl) {
     if (finished) return;
     finished = true;
-    if (source) source.close();
+    live.stop();
     statusText.textContent = 'Your phone is bound. Signing you in…';
     window.location.assign(completeUrl);
   }
@@ -22,7 +22,7 @@
   function expired() {
     if (finished) return;
     finished = true;
-    if (source) source.close();
+    live.stop();
     // The server's page says what to do next.
     window.location.reload();
   }
@@ -37,25 +37,18 @@
       .catch(function () { /* the stream or the next poll will try again */ });
   }
 
-  function listen() {
-    if (finished) return;
-    source = new EventSource(eventsUrl);
-    source.addEventListener('open', readStatus);
-    source.addEventListener('enrolled', function (event) { done(JSON.parse(event.data).complete_url); });
-    source.addEventListener('expired', expired);
-    source.addEventListener('replaced', function () { source.close(); });
-    source.addEventListener('error', function () {
-      if (finished) return;
-      source.close();
-      setTimeout(listen, 2000);
-    });
-  }
-
-  function poll() {
-    if (finished) return;
-    readStatus().then(function () { setTimeout(poll, 2000); });
-  }
-
-  if (typeof window.EventSource === 'function') listen();
-  else poll();
+  live = window.scaninLiveState({
+    url: function () { return eventsUrl; },
+    events: {
+      open: readStatus,
+      enrolled: function (data) { done(data.complete_url); },
+      expired: expired,
+      // The same sign-up's page opened its stream again elsewhere (another tab): that one carries on.
+      replaced: function () { live.stop(); },
+    },
+    readState: readStatus,
+    finished: function () { return finished; },
+    pollMs: 2000,
+  });
+  live.start();
 })();
