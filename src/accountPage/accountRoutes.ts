@@ -17,6 +17,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { revokeDeviceEverywhere } from '../accounts/cutOff.ts';
+import { wake } from '../enrollment/addDevice.ts';
 import { recordAudit, type AuditEvent } from '../audit/audit.ts';
 import { parseDeviceName } from '../device/deviceName.ts';
 import { clientIp } from '../http/ip.ts';
@@ -129,6 +130,8 @@ export function mountAccountPage(router: Router, services: Services): void {
     const itsSessions = (await listAccountSessions(db, account.id, clock())).filter((session) => session.device_id === device.id);
     const ended = await sessionsToNotify(services, itsSessions.map((session) => session.uid));
     if (!(await revokeDeviceEverywhere(db, clock, device.id))) throw notYours('active device');
+    // A device still waiting to be confirmed hears it at once, and so do the add-device pages.
+    await wake(services, account.id, device.id);
     await notifyLogout(services, ended);
     await audit(ctx, { event: 'device.revoked', device_id: device.id, detail: { by: 'account' } });
     if ((await currentAccountSession(ctx, services))?.sessionUid !== sessionUid) {

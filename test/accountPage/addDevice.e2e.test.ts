@@ -135,6 +135,24 @@ describe('adding a device from the account page', () => {
     expect(await waiting).toMatchObject({ device_id, status: 'active', confirm_by: null });
   });
 
+  it('a waiting device revoked from the devices list is told device_revoked at once, and the page is woken', async () => {
+    const { browser, csrf, shown } = await showCode();
+    const ipad = newIpad();
+    const { device_id } = await ipad.enroll(shown.url!, { deviceName: 'Revoked While Waiting' });
+    const stream = await openStream(browser);
+    const waitingState = await stream.next();
+    expect(waitingState).toMatchObject({ type: 'state', data: { status: 'enrolled' } });
+    const before = scanin.services.streams.size;
+    const waiting = ipad.waitForConfirmation(scanin.issuer, device_id).then(() => null, (error: unknown) => error);
+    while (scanin.services.streams.size <= before) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect((await post(scanin, browser, '/account/devices/revoke', { device_id }, csrf)).status).toBe(303);
+    // Its status call waits up to 30 s for news: this answer is the wake-up, not the time running out.
+    expect(await waiting).toMatchObject({ status: 403, error: 'device_revoked' });
+    expect(await stream.next(5_000)).toMatchObject({ type: 'state', data: { status: 'removed' } });
+    stream.close();
+  });
+
   it('"No, remove it" revokes the device: it is told device_revoked, and a later Confirm gets 409 and changes nothing', async () => {
     const { browser, csrf, shown } = await showCode();
     const ipad = newIpad();
