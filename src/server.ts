@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './log/logger.ts';
 import { loggerOfRequest } from './log/requestLog.ts';
 import { countTokenRequests, createMetrics } from './ops/metrics.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
+import { deliverDueLogouts, LOGOUT_DELIVERY_INTERVAL_MS } from './oidc/backchannelLogout.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
@@ -122,6 +123,17 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       sweep(services).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
+    // Back-channel logouts queued by the CLI or another instance (this one sends its own at once).
+    let delivering: Promise<unknown> = Promise.resolve();
+    let deliveryBusy = false;
+    const logoutDeliverer = setInterval(() => {
+      if (deliveryBusy) return;
+      deliveryBusy = true;
+      delivering = deliverDueLogouts(services)
+        .catch((error: unknown) => log.error({ err: error }, 'back-channel logout delivery failed'))
+        .finally(() => (deliveryBusy = false));
+    }, LOGOUT_DELIVERY_INTERVAL_MS);
+    logoutDeliverer.unref();
     // Keys another instance (or `scanin keys rotate`) added, or whose time has come, reach the
     // engine here: the engine only changes when the published set or its order does.
     let publishedKids = signingKeys.map((key) => key.kid).join(' ');
@@ -153,6 +165,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
         stopping = true;
         clearInterval(sweeper);
         clearInterval(keyReloader);
+        clearInterval(logoutDeliverer);
         await new Promise<void>((resolve) => {
           const idle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
           const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
@@ -166,6 +179,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
           server.closeIdleConnections();
         });
         services.streams.stop();
+        await delivering;
         await services.bus.close();
         await db.destroy();
       },

@@ -29,7 +29,7 @@ import type { Services } from '../services.ts';
 import { findDevice, renameDevice } from '../store/devices.ts';
 import { ACCOUNT_CLIENT_ID } from './accountClient.ts';
 import { mountAccountLogin } from './accountLogin.ts';
-import { notifyLogout, sessionsToNotify } from './backchannelLogout.ts';
+import { deliverDueLogouts } from '../oidc/backchannelLogout.ts';
 import { accountSessionOf, currentAccountSession, readAccountForm, renderAccountView, renderSignedOut, requireAccountSession } from './accountSession.ts';
 import { accountPageData } from './accountView.ts';
 import { loadExtras } from './sections.ts';
@@ -127,12 +127,10 @@ export function mountAccountPage(router: Router, services: Services): void {
     const device = await findDevice(db, field(form, 'device_id'));
     if (!device || device.account_id !== account.id) throw notYours('device');
     // The same cut-off as `scanin revoke`: answers, sessions, grants and tokens it opened.
-    const itsSessions = (await listAccountSessions(db, account.id, clock())).filter((session) => session.device_id === device.id);
-    const ended = await sessionsToNotify(services, itsSessions.map((session) => session.uid));
     if (!(await revokeDeviceEverywhere(db, clock, device.id))) throw notYours('active device');
     // A device still waiting to be confirmed hears it at once, and so do the add-device pages.
     await wake(services, account.id, device.id);
-    await notifyLogout(services, ended);
+    await deliverDueLogouts(services);
     await audit(ctx, { event: 'device.revoked', device_id: device.id, detail: { by: 'account' } });
     if ((await currentAccountSession(ctx, services))?.sessionUid !== sessionUid) {
       return renderSignedOut(ctx, 200, 'The device was revoked. This browser was signed in with it, so it is signed out too.');
@@ -153,9 +151,8 @@ export function mountAccountPage(router: Router, services: Services): void {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
     const uid = field(form, 'session');
-    const ended = await sessionsToNotify(services, [uid]);
     if (!(await endSession(db, uid, account.id))) throw notYours('signed-in browser');
-    await notifyLogout(services, ended);
+    await deliverDueLogouts(services);
     await audit(ctx, { event: 'session.ended', detail: { by: 'account', session: uid } });
     if (uid === sessionUid) return renderSignedOut(ctx, 200, 'You signed out this browser.');
     back(ctx, 'session_ended', 'sessions');
@@ -164,11 +161,9 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/sessions/end-all', ...signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     await readAccountForm(ctx, services);
-    const uids = (await listAccountSessions(db, account.id, clock())).map((session) => session.uid);
-    const ended = await sessionsToNotify(services, uids);
+    const sessions = (await listAccountSessions(db, account.id, clock())).length;
     await endAccountSessions(db, account.id);
-    await notifyLogout(services, ended);
-    const sessions = uids.length;
+    await deliverDueLogouts(services);
     await audit(ctx, { event: 'session.ended_everywhere', detail: { by: 'account', sessions } });
     await renderSignedOut(ctx, 200, 'You signed out everywhere: every browser signed in to your account is signed out, and the apps they signed in to must sign you in again.');
   });

@@ -1,8 +1,11 @@
 // The browser sessions in the engine's storage, by account and by the device whose approval
 // created them (sessionOrigin.ts records that), and ending them with the grants (and so the
 // tokens and codes) they handed out. Plain database work: the CLI uses it without the engine.
+// Ending a session queues a back-channel logout for each app it signed in to, in the same
+// transaction; the server sends them (backchannelLogout.ts).
 import type { AdapterPayload } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
+import { queueLogouts } from '../store/pendingLogouts.ts';
 
 /** Deletes grants with every token and code they handed out (in the caller's transaction). */
 export async function deleteGrants(trx: Db, grantIds: string[]): Promise<void> {
@@ -13,9 +16,22 @@ export async function deleteGrants(trx: Db, grantIds: string[]): Promise<void> {
   }
 }
 
+type EndedSessionRow = { account_id: string | null; payload: string };
+
+/** Queues the back-channel logouts of sessions about to be deleted (in the caller's transaction). */
+async function queueSessionLogouts(trx: Db, sessions: EndedSessionRow[]): Promise<void> {
+  const logouts = sessions.flatMap(({ account_id, payload }) => {
+    if (!account_id) return [];
+    const authorizations = ((JSON.parse(payload) as AdapterPayload).authorizations ?? {}) as Record<string, { sid?: string }>;
+    return Object.entries(authorizations).map(([client_id, { sid }]) => ({ account_id, client_id, sid: sid ?? null }));
+  });
+  await queueLogouts(trx, logouts);
+}
+
 /** Deletes `rows` and every token and code of the grants among them, at once. */
 async function deleteWithGrants(db: Db, by: { device_id: string } | { account_id: string }): Promise<number> {
   return db.transaction(async (trx): Promise<number> => {
+    await queueSessionLogouts(trx, (await trx('oidc_payloads').where({ ...by, model: 'Session' }).select('account_id', 'payload')) as EndedSessionRow[]);
     const grants = (await trx('oidc_payloads').where({ ...by, model: 'Grant' }).select('id')) as Array<{ id: string }>;
     await deleteGrants(trx, grants.map((grant) => grant.id));
     return Number(await trx('oidc_payloads').where(by).delete());
@@ -90,8 +106,9 @@ export async function endSession(db: Db, uid: string, accountId?: string): Promi
   return db.transaction(async (trx) => {
     const rows = (await trx('oidc_payloads')
       .where({ model: 'Session', uid, ...(accountId ? { account_id: accountId } : {}) })
-      .select('payload')) as Array<{ payload: string }>;
+      .select('account_id', 'payload')) as EndedSessionRow[];
     if (!rows.length) return false;
+    await queueSessionLogouts(trx, rows);
     await deleteGrants(trx, rows.flatMap((row) => grantIdsOf(JSON.parse(row.payload) as AdapterPayload)));
     await trx('oidc_payloads').where({ model: 'Session', uid }).delete();
     return true;

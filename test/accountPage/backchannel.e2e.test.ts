@@ -1,7 +1,8 @@
-// Apps hear of sign-outs made on the account page: an app with a back-channel logout URI gets a
-// logout token, signed by Scanin, for the person and the ended browser's sid, when that browser
-// is signed out, for every browser on "Sign out everywhere", and for the browsers a revoked device
-// signed in.
+// Apps hear of sign-outs made on the account page or with the CLI: an app with a back-channel
+// logout URI gets a logout token, signed by Scanin, for the person and the ended browser's sid,
+// when that browser is signed out, for every browser on "Sign out everywhere", for the browsers a
+// revoked device signed in, and for those of an account an administrator disabled. An app that
+// is down gets it again later.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,11 +12,12 @@ import { completeLogin, enrolledPhone, inviteUrl, openLoginPage } from '../helpe
 import { LogoutReceiver } from '../helpers/logoutReceiver.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { runCli } from '../helpers/cli.ts';
 import { csrfOf, listed, post } from './accountBrowser.ts';
 
 const SECRET = 'a-back-channel-app-secret-long-enough-0123456789';
 
-describe('back-channel logout from the account page', () => {
+describe('back-channel logout', () => {
   const receiver = new LogoutReceiver();
   let scanin: TestScanin;
   let config: oidc.Configuration;
@@ -68,6 +70,46 @@ describe('back-channel logout from the account page', () => {
 
     expect((await post(scanin, here.browser, '/account/sessions/end-all', {}, csrfOf(page.body))).status).toBe(200);
     expect(await logoutTokens()).toEqual([{ sub: here.sub, sid: here.sid }]);
+  });
+
+  it('tells the app of a device revoked with `scanin revoke` in another process, and of an account disabled with `scanin users disable`', async () => {
+    const grace = await enrolledPhone(scanin, 'grace@example.com', 'grace.json');
+    const signIn = async () => {
+      const login = await openLoginPage(config, new TestBrowser());
+      await grace.answer(login.qrUrl, 'approve');
+      return (await redeem(config, await completeLogin(scanin, login), login.auth)).claims()!;
+    };
+    const revoked = await signIn();
+    receiver.tokens.splice(0);
+    expect((await runCli(scanin, 'revoke', (await grace.list())[0]!.device_id)).code).toBe(0);
+    // The running server sends what the CLI queued: no engine runs in the CLI's process.
+    await receiver.received(1);
+    expect(await logoutTokens()).toEqual([{ sub: revoked.sub, sid: revoked.sid }]);
+    expect(await scanin.services.db('pending_logouts')).toEqual([]);
+
+    const other = await enrolledPhone(scanin, 'grace@example.com', 'grace-2.json');
+    const login = await openLoginPage(config, new TestBrowser());
+    await other.answer(login.qrUrl, 'approve');
+    const disabled = (await redeem(config, await completeLogin(scanin, login), login.auth)).claims()!;
+    expect((await runCli(scanin, 'users', 'disable', 'grace@example.com')).code).toBe(0);
+    await receiver.received(1);
+    expect(await logoutTokens()).toEqual([{ sub: disabled.sub, sid: disabled.sid }]);
+  });
+
+  it('tries again when the app is down, until it answers', async () => {
+    const { browser, sid, sub } = await appSignIn();
+    const page = (await browser.follow(`${scanin.issuer}/account`, scanin.issuer)).page;
+    receiver.tokens.splice(0);
+    receiver.refuse = 2;
+    const refusedBefore = receiver.refused;
+    expect((await post(scanin, browser, '/account/sessions/end-all', {}, csrfOf(page.body))).status).toBe(200);
+    // Refused at once, then 2 s later; the third try (4 s after that) is taken.
+    expect(receiver.refused - refusedBefore).toBe(1);
+    expect(await scanin.services.db('pending_logouts').select('attempts')).toEqual([{ attempts: 1 }]);
+    await receiver.received(1, 20_000);
+    expect(receiver.refused - refusedBefore).toBe(2);
+    expect(await logoutTokens()).toEqual([{ sub, sid }]);
+    expect(await scanin.services.db('pending_logouts')).toEqual([]);
   });
 
   it('tells the app when a revoked device had signed a browser in', async () => {
