@@ -124,14 +124,12 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     // Back-channel logouts queued by the CLI or another instance (this one sends its own at once).
-    let delivering: Promise<unknown> = Promise.resolve();
+    let delivering: Promise<void> = Promise.resolve();
     let deliveryBusy = false;
     const logoutDeliverer = setInterval(() => {
       if (deliveryBusy) return;
       deliveryBusy = true;
-      delivering = deliverDueLogouts(services)
-        .catch((error: unknown) => log.error({ err: error }, 'back-channel logout delivery failed'))
-        .finally(() => (deliveryBusy = false));
+      delivering = deliverDueLogouts(services).finally(() => (deliveryBusy = false));
     }, LOGOUT_DELIVERY_INTERVAL_MS);
     logoutDeliverer.unref();
     // Keys another instance (or `scanin keys rotate`) added, or whose time has come, reach the

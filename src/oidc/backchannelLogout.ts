@@ -30,14 +30,19 @@ async function send(services: Services, logout: PendingLogout): Promise<void> {
   await forgetLogout(services.db, logout.id);
 }
 
-/** Sends every logout due now, this instance's claim on each; returns how many it tried. */
-export async function deliverDueLogouts(services: Services): Promise<number> {
-  let tried = 0;
-  for (;;) {
-    const now = services.clock();
-    const batch = await claimDueLogouts(services.db, now, 50, (attempts) => now + retryDelay(attempts));
-    if (!batch.length) return tried;
-    await Promise.all(batch.map((logout) => send(services, logout)));
-    tried += batch.length;
+/**
+ * Sends every logout due now, this instance's claim on each. Never rejects: a sign-out has
+ * happened whatever its delivery does, and what is not sent now is sent later.
+ */
+export async function deliverDueLogouts(services: Services): Promise<void> {
+  try {
+    for (;;) {
+      const now = services.clock();
+      const batch = await claimDueLogouts(services.db, now, 50, (attempts) => now + retryDelay(attempts));
+      if (!batch.length) return;
+      await Promise.all(batch.map((logout) => send(services, logout)));
+    }
+  } catch (error) {
+    services.log.error({ err: error }, 'back-channel logout delivery failed');
   }
 }
