@@ -107,7 +107,11 @@ describe('a returning browser in Chromium', () => {
     const remembered = (await context.cookies()).filter((cookie) => cookie.name === 'scanin_account');
     await context.clearCookies();
     await context.addCookies(remembered);
+    // The page's event stream must be open before the connections are cut below: one still being
+    // made would carry the cookies, open after the cut and leave the page waiting.
+    const streamOpen = page.waitForResponse((response) => new URL(response.url()).pathname.endsWith('/events'));
     await startSignIn(page);
+    await streamOpen;
     expect(await page.locator('#continue-as').isVisible()).toBe(true);
     // The interaction is gone for this browser (as after its expiry): the page reads the state.
     await context.clearCookies();
