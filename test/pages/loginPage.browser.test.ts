@@ -239,6 +239,9 @@ describe('the QR login page in Chromium', () => {
     const login = await openLogin(own);
     const { page } = login;
     await expectStatus(page, WAITING_TEXT);
+    // Its event stream is open (this server has no other): one still being made when the
+    // connections are cut would carry the cookies, open after the cut and leave the page waiting.
+    await expect.poll(() => own.scanin.services.streams.size, { timeout: 5_000 }).toBe(1);
     // The interaction is gone for this browser (its cookie lost, as after its expiry); the page
     // finds out when its event stream drops and it reads the state again.
     await login.context.clearCookies();
