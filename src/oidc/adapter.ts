@@ -19,7 +19,7 @@ export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true
   return class KnexAdapter implements Adapter {
     readonly model: string;
 
-    /** What an upsert that stores a finishing login's origin replaces (Session and Grant only). */
+    /** What an upsert that stores a finishing login's origin replaces (only Session and Grant store one). */
     private readonly mergedWithOrigin: string[] | Record<string, Knex.Raw>;
 
     constructor(model: string) {
@@ -28,7 +28,9 @@ export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true
       // opened it, and takes this one only where it had none.
       this.mergedWithOrigin = model === 'Session'
         ? [...REPLACED, 'device_id', 'ip', 'user_agent']
-        : { ...Object.fromEntries(REPLACED.map((column) => [column, db.raw('excluded.??', [column])])), device_id: db.raw('coalesce(??, excluded.??)', ['oidc_payloads.device_id', 'device_id']) };
+        : model === 'Grant'
+          ? { ...Object.fromEntries(REPLACED.map((column) => [column, db.raw('excluded.??', [column])])), device_id: db.raw('coalesce(??, excluded.??)', ['oidc_payloads.device_id', 'device_id']) }
+          : REPLACED;
     }
 
     /** The origin columns of a session or grant stored as a login finishes (sessionOrigin.ts). */
