@@ -98,10 +98,10 @@ export function mountSignInEnrollmentPages(router: Router, services: Services, p
     if (!(await completeSignInEnrollment(db, enrollment.eid, clock()))) return ctx.redirect(path(interaction.uid, '/qr'));
     const device = await findDevice(db, enrollment.device_id!);
     if (!device || device.status !== 'active') {
-      return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that enrolled can no longer sign in.' });
+      return finishInteraction(ctx, interaction, { error: 'access_denied', error_description: 'The phone that enrolled can no longer sign in.' });
     }
     await rememberAccount(ctx, services, enrollment.account_id);
-    await finishInteraction(ctx, services, {
+    await finishInteraction(ctx, interaction, {
       login: { accountId: enrollment.account_id, ...authenticationContext(false), remember: true, device_id: device.id },
     });
   });

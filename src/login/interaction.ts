@@ -39,12 +39,20 @@ export async function browserContext(ctx: Context, services: Services, interacti
 }
 
 /**
- * Hands the result to oidc-provider, which answers with its own redirect. Consent merges with
- * the login result it follows; a login or an error replaces whatever came before.
+ * Hands the result to oidc-provider and sends the browser back to it, as the engine's own
+ * `interactionFinished` does, but on the interaction this request has already read: that call
+ * would read it from storage a second time. Consent merges with the login result it follows; a
+ * login or an error replaces whatever came before.
  */
-export async function finishInteraction(ctx: Context, services: Services, result: InteractionResults): Promise<void> {
-  await services.provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: 'consent' in result });
-  // Only once the engine has answered: if it throws instead, our error page must still go out.
+export async function finishInteraction(ctx: Context, interaction: Interaction, result: InteractionResults): Promise<void> {
+  interaction.result = 'consent' in result ? { ...interaction.lastSubmission, ...result } : result;
+  // The engine's own clock (epoch seconds), as its `exp` is.
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  ctx.res.statusCode = 303;
+  ctx.res.setHeader('Location', interaction.returnTo);
+  ctx.res.setHeader('Content-Length', '0');
+  ctx.res.end();
+  // Only once the response is sent: if saving throws instead, our error page must still go out.
   ctx.respond = false;
 }
 

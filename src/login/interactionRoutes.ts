@@ -11,12 +11,10 @@
 //                                    forgets the account it remembered (rememberedAccount.ts)
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { deviceRefusal } from '../accounts/access.ts';
 import { render } from '../http/render.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
-import { findDeviceAndAccount } from '../store/devices.ts';
 import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLatestApproval, latestLoginRequest } from '../store/loginRequests.ts';
 import { openEventStream } from './eventStream.ts';
@@ -123,19 +121,16 @@ export function mountInteractionRoutes(router: Router, services: Services): void
       const latest = await latestLoginRequest(db, interaction.uid);
       if (latest?.status === 'denied') {
         const error_description = latest.wrong_number ? 'The wrong number was picked on the phone.' : 'The sign-in was denied on the phone.';
-        return finishInteraction(ctx, services, { error: 'access_denied', error_description });
+        return finishInteraction(ctx, interaction, { error: 'access_denied', error_description });
       }
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
-    // The device may have been revoked (or its account disabled) since it approved.
-    const found = await findDeviceAndAccount(db, request.device_id!);
-    if (!found || deviceRefusal(found.device, found.account)) {
-      return finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The phone that approved this sign-in can no longer sign in.' });
-    }
     await rememberAccount(ctx, services, request.account_id!);
-    // `device_id` rides along to the session the engine stores (see oidc/sessionOrigin.ts).
-    await finishInteraction(ctx, services, {
-      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: found.device.id },
+    // `device_id` rides along to the session the engine stores. The device may have been revoked
+    // (or its account disabled) since it approved: that is checked once the session is stored
+    // (oidc/sessionOrigin.ts), the one check no revocation can slip past.
+    await finishInteraction(ctx, interaction, {
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: request.device_id! },
     });
   });
 
@@ -152,7 +147,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     if (claims.length) grant.addOIDCClaims(claims);
     const grantId = await grant.save();
     await rememberConsent(db, accountId, clientId, { scope, claims }, clock());
-    await finishInteraction(ctx, services, { consent: { grantId } });
+    await finishInteraction(ctx, interaction, { consent: { grantId } });
   });
 
   /** The sign-in at its login prompt, from a form on its own page. */
@@ -183,6 +178,6 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     const interaction = await loadInteraction(ctx, services);
     // The sign-in is over: its open request must not be answerable any more.
     await closeLoginRequests(db, interaction.uid, clock());
-    await finishInteraction(ctx, services, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+    await finishInteraction(ctx, interaction, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
   });
 }

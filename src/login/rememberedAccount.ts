@@ -37,7 +37,9 @@ export async function rememberAccount(ctx: Context, services: Services, accountI
   }
   const token = newChallenge();
   const now = services.clock();
-  await rememberBrowser(services.db, token, accountId, now, now + days * 86400, old);
+  // An account deleted or disabled since its phone approved is not remembered (and the sign-in
+  // itself is refused as the engine stores its session: oidc/sessionOrigin.ts).
+  if (!(await rememberBrowser(services.db, token, accountId, now, now + days * 86400, old))) return;
   ctx.cookies.set(REMEMBER_COOKIE, token, {
     path: cookiePath(services),
     maxAge: days * 86400 * 1000,

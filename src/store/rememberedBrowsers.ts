@@ -7,13 +7,21 @@ import type { Db } from './db.ts';
 const hashOf = (token: string) => createHash('sha256').update(token, 'ascii').digest('base64url');
 
 /**
- * Remembers `accountId` for the browser holding `token` until `expiresAt`. `replacing`: the token
- * the browser held until now, forgotten in the same statement (its row takes the new token).
+ * Remembers `accountId` for the browser holding `token` until `expiresAt`, unless the account has
+ * since been deleted or disabled: then nothing is stored, and false says so. `replacing`: the
+ * token the browser held until now, forgotten in the same statement (its row takes the new token).
  */
-export async function rememberBrowser(db: Db, token: string, accountId: string, now: number, expiresAt: number, replacing?: string): Promise<void> {
+export async function rememberBrowser(db: Db, token: string, accountId: string, now: number, expiresAt: number, replacing?: string): Promise<boolean> {
   const row = { token_hash: hashOf(token), account_id: accountId, created_at: now, expires_at: expiresAt };
-  if (replacing && (await db('remembered_browsers').where({ token_hash: hashOf(replacing) }).update(row)) === 1) return;
-  await db('remembered_browsers').insert(row);
+  const usable = db('accounts').where({ id: accountId }).whereNull('disabled_at').select(db.raw('1'));
+  if (replacing && (await db('remembered_browsers').where({ token_hash: hashOf(replacing) }).whereExists(usable).update(row)) === 1) return true;
+  // Raw: knex builds no INSERT … SELECT with named columns. The casts are for PostgreSQL, which
+  // would take the bare parameters of a select list as text.
+  const result = (await db.raw(
+    'INSERT INTO remembered_browsers (token_hash, account_id, created_at, expires_at) SELECT ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ? AND disabled_at IS NULL) RETURNING token_hash',
+    [row.token_hash, accountId, now, expiresAt, accountId],
+  )) as unknown[] | { rows: unknown[] };
+  return (Array.isArray(result) ? result : result.rows).length === 1;
 }
 
 /** The account remembered for `token`, while it lasts. */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator, DeviceApiError } from '../../src/authenticator/authenticator.ts';
-import { disableAccount, enableAccount, revokeDeviceEverywhere } from '../../src/accounts/cutOff.ts';
+import { deleteAccount, disableAccount, enableAccount, revokeDeviceEverywhere } from '../../src/accounts/cutOff.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone, inviteUrl, openLoginPage } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
@@ -42,6 +42,10 @@ describe('revocation cuts off what a device opened', () => {
   });
 
   const active = async (token: string) => (await oidc.tokenIntrospection(config, token)).active;
+  const accountOf = async (phone: Authenticator) =>
+    ((await scanin.services.db('devices').where({ id: (await phone.list())[0]!.device_id }).first('account_id')) as { account_id: string }).account_id;
+  const setsRememberCookie = (page: { headers: Record<string, string | string[] | undefined> }) =>
+    [page.headers['set-cookie'] ?? []].flat().some((line) => line.startsWith('scanin_account='));
 
   /** A browser signs in with `phone` and the app gets access and refresh tokens. */
   async function signIn(phone: Authenticator, browser = new TestBrowser()) {
@@ -153,6 +157,35 @@ describe('revocation cuts off what a device opened', () => {
     const { leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
     expect(new URL(leftTo!).searchParams.get('error')).toBe('access_denied');
     expect(await signedIn(login.browser)).toBe(false);
+  });
+
+  it('an account disabled between the approval and /complete: the cut-off denied the approval, the app gets access_denied, and the browser remembers no one', async () => {
+    const { db, clock } = scanin.services;
+    const phone = await enrolledPhone(scanin, 'jan@example.com', 'jan.json');
+    const login = await openLoginPage(config);
+    await phone.answer(login.qrUrl, 'approve');
+    const accountId = await accountOf(phone);
+    expect(await disableAccount(db, clock, accountId)).toBe(true);
+    const completed = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(completed.status).toBe(303);
+    expect(setsRememberCookie(completed)).toBe(false);
+    expect(await db('remembered_browsers').where({ account_id: accountId })).toEqual([]);
+    const { leftTo } = await login.browser.follow(completed.location!, scanin.issuer);
+    const back = new URL(leftTo!);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.has('code')).toBe(false);
+    expect(await signedIn(login.browser)).toBe(false);
+  });
+
+  it('an account deleted between the approval and /complete: its approval went with it, and the browser is back at the QR code', async () => {
+    const phone = await enrolledPhone(scanin, 'kim@example.com', 'kim.json');
+    const login = await openLoginPage(config);
+    await phone.answer(login.qrUrl, 'approve');
+    expect(await deleteAccount(scanin.services.db, await accountOf(phone))).toBe(true);
+    const completed = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(completed.status).toBe(302);
+    expect(completed.location).toBe(login.interactionUrl);
+    expect(setsRememberCookie(completed)).toBe(false);
   });
 
   it('a revocation between the approval and the session it creates leaves no session, and the app gets access_denied, no code', async () => {
