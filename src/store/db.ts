@@ -59,7 +59,8 @@ export function openDatabase(config: DatabaseConfig, log?: Logger): Db {
     useNullAsDefault: true,
     log: knexLog(log),
     // One connection: SQLite serialises writers anyway, and a single connection makes every
-    // conditional update atomic with respect to the others without SQLITE_BUSY retries.
+    // conditional update atomic with respect to the others without SQLITE_BUSY retries. The
+    // statements share it; a transaction has it alone (sqliteSharedConnection.ts).
     pool: {
       min: 1,
       max: 1,

@@ -1,14 +1,20 @@
-// knex's SQLite client, with each SQL text prepared once per connection and then reused. knex
-// itself runs every query through `Database#all`/`#run`, which prepares a fresh statement,
-// runs it and finalizes it: two more hops through libuv's thread pool per query, and the
-// finalize (on the main thread) waits on the connection's mutex while another statement runs.
-// A login runs about thirty statements of a dozen distinct shapes (the bindings differ, not the
-// text), so a small cache of prepared statements removes most of that work.
+// knex's SQLite client, with two changes that cut what each statement costs on top of SQLite's
+// own work (see the README, "Performance choices"):
 //
-// Safe to reuse: node-sqlite3 resets a statement and rebinds its parameters before every run,
-// and a statement that ran to completion holds no lock or read snapshot. A statement whose run
-// failed is dropped (and finalized) rather than trusted again.
+// - Each SQL text is prepared once per connection and then reused. knex itself runs every query
+//   through `Database#all`/`#run`, which prepares a fresh statement, runs it and finalizes it:
+//   two more hops through libuv's thread pool per query, and the finalize (on the main thread)
+//   waits on the connection's mutex while another statement runs. A login runs about thirty
+//   statements of a dozen distinct shapes (the bindings differ, not the text), so a small cache
+//   of prepared statements removes most of that work. Safe to reuse: node-sqlite3 resets a
+//   statement and rebinds its parameters before every run, and a statement that ran to
+//   completion holds no lock or read snapshot. A statement whose run failed is dropped (and
+//   finalized) rather than trusted again.
+// - Statements share the one connection instead of taking it from knex's pool in turn
+//   (sqliteSharedConnection.ts); a transaction still has it alone.
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
+import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
+import { SharedConnection } from './sqliteSharedConnection.ts';
 
 type Callback = (this: { lastID?: number; changes?: number }, error: Error | null, rows?: unknown[]) => void;
 type Statement = { all(params: unknown[], cb: Callback): void; run(params: unknown[], cb: Callback): void; finalize(cb?: () => void): void };
@@ -28,7 +34,52 @@ function cacheOf(connection: Connection): Map<string, Promise<Statement>> {
   return cache;
 }
 
+/** A transaction has the connection to itself: it waits for the statements running on it, and holds off new ones until it ends. */
+class GatedTransaction extends Transaction_Sqlite {
+  override async acquireConnection(config: { connection?: Connection } | undefined, cb: (connection: Connection) => Promise<unknown>): Promise<unknown> {
+    const client = this.client as CachedStatementsSqlite3;
+    // A nested transaction (a savepoint) runs on its parent's connection, already held.
+    if (config?.connection || client.transacting) return super.acquireConnection(config, cb);
+    await client.shared.gate.enter(true);
+    try {
+      return await super.acquireConnection({ ...config, connection: await client.sharedConnection() }, cb);
+    } finally {
+      client.shared.gate.leave(true);
+    }
+  }
+}
+
 export class CachedStatementsSqlite3 extends Client_SQLite3 {
+  readonly shared = new SharedConnection<Connection>();
+
+  sharedConnection(): Promise<Connection> {
+    return this.shared.get(() => super.acquireConnection() as Promise<Connection>);
+  }
+
+  override async acquireConnection(): Promise<Connection> {
+    await this.shared.gate.enter(false);
+    try {
+      return await this.sharedConnection();
+    } catch (error) {
+      this.shared.gate.leave(false);
+      throw error;
+    }
+  }
+
+  override releaseConnection(): Promise<void> {
+    this.shared.gate.leave(false);
+    return Promise.resolve();
+  }
+
+  override transaction(...args: unknown[]): unknown {
+    return new GatedTransaction(this, ...args);
+  }
+
+  override async destroy(callback?: unknown): Promise<void> {
+    await this.shared.release((connection) => this.pool.release(connection));
+    return super.destroy(callback);
+  }
+
   private statement(connection: Connection, sql: string): Promise<Statement> {
     const cache = cacheOf(connection);
     const cached = cache.get(sql);
