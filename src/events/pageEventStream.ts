@@ -4,8 +4,8 @@
 // re-reads run one at a time; it joins the instance's shared timer (OpenStreams) for its own
 // deadlines and a keep-alive comment every 15 s, which proxies need to keep the connection open;
 // and at shutdown it tells the page to reconnect elsewhere.
-import { PassThrough } from 'node:stream';
 import type { Services } from '../services.ts';
+import { EventSink } from './eventSink.ts';
 import type { OpenStream } from './openStreams.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -19,7 +19,7 @@ const RETRY_MS = 2_000;
 export const DEADLINE_SLACK_MS = 1_050;
 
 export abstract class PageEventStream implements OpenStream {
-  readonly body = new PassThrough();
+  readonly body = new EventSink();
   protected closed = false;
   private nextHeartbeatMs = Date.now() + HEARTBEAT_MS;
   /** Re-reads run one after another, never two at once. */
