@@ -124,12 +124,14 @@ export class CachedStatementsSqlite3 extends Client_SQLite3 {
     const sql = obj.sql;
     const pending = this.statement(connection, sql);
     const statement = await pending;
-    const forget = () => this.forget(connection, sql, pending);
+    // No helper closure assigned here: tsx (esbuild's keepNames) names each such function with a
+    // defineProperty, on every query (~0.5% of the main thread in bench/profile.ts).
+    const client = this;
     return new Promise((resolve, reject) => {
       // A function, not an arrow: node-sqlite3 passes lastID and changes as `this`.
       statement[method](obj.bindings ?? [], function (error, rows) {
         if (error) {
-          forget();
+          client.forget(connection, sql, pending);
           return reject(error);
         }
         obj.response = rows;
