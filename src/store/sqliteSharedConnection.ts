@@ -10,7 +10,15 @@
 // did. Single statements are atomic in SQLite (autocommit); a transaction is not, so it takes the
 // connection alone: it waits for the statements running, and new ones wait for it to end.
 
-/** Who may use the one connection: any number of single statements at once, or one transaction alone. First come, first served. */
+/**
+ * A statement waiting for another process's write lock (busy_timeout, up to 5 s) holds the
+ * connection's mutex in a libuv pool thread, and every statement behind it blocks a thread of its
+ * own: libuv has four, shared with crypto (the engine signs ID tokens there) and file reads. Two
+ * in flight keep SQLite busy back to back and leave the other threads free.
+ */
+const STATEMENTS_IN_FLIGHT = 2;
+
+/** Who may use the one connection: up to STATEMENTS_IN_FLIGHT single statements at once, or one transaction alone. First come, first served. */
 export class ConnectionGate {
   private statements = 0;
   private transaction = false;
@@ -35,7 +43,7 @@ export class ConnectionGate {
   }
 
   private mayEnter(transaction: boolean): boolean {
-    return !this.transaction && (!transaction || this.statements === 0);
+    return !this.transaction && (transaction ? this.statements === 0 : this.statements < STATEMENTS_IN_FLIGHT);
   }
 
   private admit(transaction: boolean): void {
