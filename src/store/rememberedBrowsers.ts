@@ -18,8 +18,8 @@ export async function rememberBrowser(db: Db, token: string, accountId: string, 
   // Raw: knex builds no INSERT … SELECT with named columns. The casts are for PostgreSQL, which
   // would take the bare parameters of a select list as text.
   const result = (await db.raw(
-    'INSERT INTO remembered_browsers (token_hash, account_id, created_at, expires_at) SELECT ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ? AND disabled_at IS NULL) RETURNING token_hash',
-    [row.token_hash, accountId, now, expiresAt, accountId],
+    'INSERT INTO remembered_browsers (token_hash, account_id, created_at, expires_at) SELECT ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT) WHERE EXISTS ? RETURNING token_hash',
+    [row.token_hash, accountId, now, expiresAt, usable],
   )) as unknown[] | { rows: unknown[] };
   return (Array.isArray(result) ? result : result.rows).length === 1;
 }

@@ -41,9 +41,14 @@ class GatedTransaction extends Transaction_Sqlite {
     // A nested transaction (a savepoint) runs on its parent's connection, already held.
     if (config?.connection || client.transacting) return super.acquireConnection(config, cb);
     await client.shared.gate.enter(true);
+    let connection: (Connection & { __knexTxId?: string }) | undefined;
     try {
-      return await super.acquireConnection({ ...config, connection: await client.sharedConnection() }, cb);
+      connection = await client.sharedConnection();
+      return await super.acquireConnection({ ...config, connection }, cb);
     } finally {
+      // knex clears the transaction's mark only on a connection it took from the pool itself;
+      // left on the shared one, it would label later statements' query events as this transaction's.
+      if (connection) delete connection.__knexTxId;
       client.shared.gate.leave(true);
     }
   }

@@ -197,7 +197,7 @@ describe('revocation cuts off what a device opened', () => {
     expect(completed.status).toBe(303);
     await revokeDeviceEverywhere(scanin.services.db, scanin.services.clock, (await phone.list())[0]!.device_id);
     const { leftTo } = await login.browser.follow(completed.location!, scanin.issuer);
-    // The app hears access_denied, as when /complete finds the device revoked, with no code.
+    // The app hears access_denied, with no code.
     const back = new URL(leftTo!);
     expect(back.searchParams.get('error')).toBe('access_denied');
     expect(back.searchParams.get('error_description')).toBe('The phone that approved this sign-in can no longer sign in (this device was revoked). Start the sign-in again.');

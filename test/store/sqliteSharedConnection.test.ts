@@ -113,6 +113,19 @@ describe('statements sharing the SQLite connection', () => {
     expect(await db('things').pluck('name')).toEqual(['outside']);
   });
 
+  it('labels a statement after a transaction as outside it in knex\'s query events', async () => {
+    await db.transaction(async (trx) => {
+      await trx('things').insert({ name: 'inside' });
+    });
+    const seen: Array<{ __knexTxId?: string }> = [];
+    const record = (query: { __knexTxId?: string }) => seen.push(query);
+    db.on('query', record);
+    await db('things').pluck('name');
+    db.off('query', record);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.__knexTxId).toBeUndefined();
+  });
+
   it('runs many transactions and statements at once without losing or mixing any', async () => {
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
