@@ -2,7 +2,7 @@
 // the event bus, the HTTP server, and the sweeper that removes expired rows. Stopping is
 // graceful (SIGTERM in `scanin serve`): stop accepting connections, tell open event streams to
 // reconnect (a load balancer sends them to another instance), let in-flight requests finish,
-// then close the bus and the database.
+// then write the rate-limit counts still in memory, and close the bus and the database.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sweepAudit } from './audit/audit.ts';
@@ -32,6 +32,7 @@ import { connectDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { sweepRateLimits } from './store/rateLimits.ts';
+import { openHitCounter, type HitCounter } from './ratelimit/hitCounters.ts';
 import { sweepRememberedBrowsers } from './store/rememberedBrowsers.ts';
 import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
@@ -89,6 +90,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   const db = await connectDatabase(config.database, log);
   const server = createServer();
   let bus: EventBus | undefined;
+  let hitCounter: HitCounter | undefined;
   try {
     await migrate(db);
     const signingKeys = await loadSigningKeys(db, clock, config.keysSecret);
@@ -97,11 +99,12 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
     bus = await openBus(config.database, db, log);
-    // Before the engine: it counts rate-limit trips in them (ratelimit/limitEngineRoutes.ts).
+    // Before the engine: it counts rate-limit hits and trips (ratelimit/limitEngineRoutes.ts).
+    hitCounter = await openHitCounter(config.database, db, clock, log);
     const streams = new OpenStreams();
     const metrics = createMetrics(() => streams.size);
     // The account page signs people in as an application of Scanin's own (src/accountPage/).
-    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log, metrics });
+    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log, metrics, hitCounter });
     await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
       await provider.Client.validate(metadata);
       return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());
@@ -111,7 +114,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
     countTokenRequests(provider, metrics);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {
@@ -178,12 +181,14 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
         });
         services.streams.stop();
         await delivering;
+        await services.hitCounter.close();
         await services.bus.close();
         await db.destroy();
       },
     };
   } catch (error) {
     server.close();
+    await hitCounter?.close();
     await bus?.close();
     await db.destroy();
     throw error;

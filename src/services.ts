@@ -8,6 +8,7 @@ import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
 import type { Logger } from './log/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
+import type { HitCounter } from './ratelimit/hitCounters.ts';
 import type { Db } from './store/db.ts';
 
 export type Services = {
@@ -25,6 +26,8 @@ export type Services = {
   provider: Provider;
   log: Logger;
   metrics: Metrics;
+  /** Where rate-limit hits are counted (ratelimit/hitCounters.ts). */
+  hitCounter: HitCounter;
   /** Where a browser's address is, roughly (GEOIP_DB), for the phone's approve screen. */
   places: PlaceLookup;
 };

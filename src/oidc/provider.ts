@@ -20,6 +20,7 @@ import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSour
 import { renderEscapedErrors, renderOidcError } from './renderError.ts';
 import { ID_TOKEN_TTL } from './keys.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { HitCounter } from '../ratelimit/hitCounters.ts';
 import { limitSignInsPerAccount } from '../ratelimit/limitEngineRoutes.ts';
 
 export type ProviderInputs = {
@@ -33,6 +34,7 @@ export type ProviderInputs = {
   bus: EventBus;
   log: Logger;
   metrics: Metrics;
+  hitCounter: HitCounter;
 };
 
 const DAY = 24 * 60 * 60;
@@ -132,7 +134,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
     // Not an extra parameter (the engine knows login_hint): the hook where the engine lets us
     // check a parameter after it has assembled them, request objects included.
-    extraParams: { login_hint: limitSignInsPerAccount({ db, clock, config, metrics: inputs.metrics }) },
+    extraParams: { login_hint: limitSignInsPerAccount({ db, clock, config, metrics: inputs.metrics, hitCounter: inputs.hitCounter }) },
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },

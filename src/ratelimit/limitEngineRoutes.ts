@@ -34,7 +34,7 @@ export function limitEngineRoutes(services: Services) {
  */
 const COUNTED_ROUTES = new Set(['authorization', 'backchannel_authentication']);
 
-export function limitSignInsPerAccount(services: Pick<Services, 'db' | 'clock' | 'config' | 'metrics'>) {
+export function limitSignInsPerAccount(services: Pick<Services, 'db' | 'clock' | 'config' | 'metrics' | 'hitCounter'>) {
   return async (ctx: KoaContextWithOIDC, value: unknown): Promise<void> => {
     // Pushed requests are counted when they are used at /auth. A CIBA request (an app asking
     // without a browser) is a sign-in naming the account too, and each one lands on that

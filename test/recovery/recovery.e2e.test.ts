@@ -238,6 +238,7 @@ describe.each(DATABASE_KINDS)('recovery codes (%s)', (kind) => {
     const login = await openLoginPage(await discover(scanin.issuer));
     const before = await snapshot(scanin, account);
     const auditBefore = (await listAudit(scanin.services.db)).length;
+    await scanin.services.hitCounter.flush();
     const countsBefore = await scanin.services.db('rate_limits').where('rule', 'like', 'recovery_%').orderBy(['rule', 'subject']);
     for (const form of [
       { email: 'lost@example.com', code: 'ABCD-EFGH' },
@@ -257,6 +258,7 @@ describe.each(DATABASE_KINDS)('recovery codes (%s)', (kind) => {
     expect(oversized.headers['content-type']).toContain('text/html');
     expect(await snapshot(scanin, account)).toEqual(before);
     expect((await listAudit(scanin.services.db)).length).toBe(auditBefore);
+    await scanin.services.hitCounter.flush();
     expect(await scanin.services.db('rate_limits').where('rule', 'like', 'recovery_%').orderBy(['rule', 'subject'])).toEqual(countsBefore);
   });
 
