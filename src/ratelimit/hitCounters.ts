@@ -5,7 +5,8 @@
 // decisions are made, and adds what it counted to the database once a second and when it stops,
 // in one statement. That spares a statement per hit: four per QR login, two per inbox poll.
 // What a crash can lose is the last second's hits, never a refusal already made; a restart
-// reads the counts back.
+// reads the counts back. Memory is bounded: past WINDOWS_IN_MEMORY windows, written ones are
+// dropped, and until their windows pass, a window not in memory is counted in the database.
 import type { Clock } from '../clock.ts';
 import type { DatabaseConfig } from '../config/env.ts';
 import type { Logger } from '../log/logger.ts';
@@ -26,6 +27,12 @@ export const WRITE_BEHIND_MS = 1000;
 
 /** Rows per statement when hits are added in batches: well under SQLite's 32766 parameters. */
 const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Windows kept in memory at most (a few hundred bytes each), against a flood from many addresses
+ * (an IPv6 attacker has plenty). Past it, windows already written are dropped, oldest first.
+ */
+export const WINDOWS_IN_MEMORY = 100_000;
 
 export async function openHitCounter(database: DatabaseConfig, db: Db, clock: Clock, log: Logger): Promise<HitCounter> {
   if (database.client === 'postgres') return new DatabaseHitCounter(db);
@@ -58,30 +65,47 @@ export class WriteBehindHitCounter implements HitCounter {
   private readonly timer: NodeJS.Timeout;
   /** Writes one at a time, so that a batch's returned counts never overtake a later batch's. */
   private writing: Promise<void> = Promise.resolve();
+  /** Until then, a window missing from memory may have been dropped, its count only in the database. */
+  private droppedUntil = 0;
 
   private constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly maxWindows: number,
   ) {
     this.timer = setInterval(() => void this.flush(), WRITE_BEHIND_MS);
     this.timer.unref();
   }
 
   /** Starts from the counts in the database, so that a restart forgets nothing that was written. */
-  static async open(db: Db, clock: Clock, log: Logger): Promise<WriteBehindHitCounter> {
-    const counter = new WriteBehindHitCounter(db, clock, log);
+  static async open(db: Db, clock: Clock, log: Logger, maxWindows = WINDOWS_IN_MEMORY): Promise<WriteBehindHitCounter> {
+    const counter = new WriteBehindHitCounter(db, clock, log, maxWindows);
     for (const row of await liveRateLimits(db, clock())) counter.counts.set(keyOf(row.rule, row.subject, row.window_start), { ...row, unwritten: 0 });
     return counter;
   }
 
   hit(rule: string, subject: string, windowStart: number, expiresAt: number): Promise<number> {
     const key = keyOf(rule, subject, windowStart);
-    let count = this.counts.get(key);
-    if (!count) this.counts.set(key, (count = { rule, subject, window_start: windowStart, expires_at: expiresAt, hits: 0, unwritten: 0 }));
-    count.hits += 1;
-    count.unwritten += 1;
-    return Promise.resolve(count.hits);
+    const count = this.counts.get(key);
+    if (count) {
+      count.hits += 1;
+      count.unwritten += 1;
+      return Promise.resolve(count.hits);
+    }
+    if (this.clock() < this.droppedUntil) return this.hitInDatabase(key, { rule, subject, window_start: windowStart, expires_at: expiresAt, hits: 1 });
+    this.counts.set(key, { rule, subject, window_start: windowStart, expires_at: expiresAt, hits: 1, unwritten: 1 });
+    return Promise.resolve(1);
+  }
+
+  /** A window that may have been dropped: counted where its count is, then kept in memory again. */
+  private async hitInDatabase(key: string, hit: RateLimitCount): Promise<number> {
+    const hits = await countHit(this.db, hit.rule, hit.subject, hit.window_start, hit.expires_at);
+    // Concurrent hits on the window each counted there, and each keeps the highest count seen.
+    const count = this.counts.get(key);
+    if (count) count.hits = Math.max(count.hits, hits + count.unwritten);
+    else this.counts.set(key, { ...hit, hits, unwritten: 0 });
+    return hits;
   }
 
   flush(): Promise<void> {
@@ -117,6 +141,18 @@ export class WriteBehindHitCounter implements HitCounter {
         chunk.forEach((count, j) => (count.unwritten += taken[j]!));
         this.log.warn({ err: error }, 'rate-limit counts not written yet; retrying');
       }
+    }
+    this.dropWritten();
+  }
+
+  /** Past the limit, drops written windows, oldest first, down to nine tenths of it. */
+  private dropWritten(): void {
+    if (this.counts.size <= this.maxWindows) return;
+    for (const [key, count] of this.counts) {
+      if (this.counts.size <= this.maxWindows * 0.9) break;
+      if (count.unwritten > 0) continue;
+      this.counts.delete(key);
+      this.droppedUntil = Math.max(this.droppedUntil, count.expires_at);
     }
   }
 }

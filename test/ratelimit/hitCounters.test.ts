@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config/env.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { openHitCounter, type HitCounter } from '../../src/ratelimit/hitCounters.ts';
+import { openHitCounter, WriteBehindHitCounter, type HitCounter } from '../../src/ratelimit/hitCounters.ts';
 import { countHit } from '../../src/store/rateLimits.ts';
 import { useMigratedDatabase } from '../helpers/databases.ts';
 
@@ -91,6 +91,30 @@ describe('rate-limit hits on SQLite: counted in memory, written behind', () => {
       await counter.flush(); // drops the window
       await db()('rate_limits').where({ subject: '192.0.2.30' }).delete(); // as the sweep does
       expect(await counter.hit('auth_ip', '192.0.2.30', ...WINDOW)).toBe(1);
+    } finally {
+      await counter.close();
+    }
+  });
+
+  it('keeps at most so many windows in memory; one it dropped is counted on from the database', async () => {
+    let now = NOW;
+    const counter = await WriteBehindHitCounter.open(db(), () => now, quietLog().log, 10);
+    try {
+      for (let i = 0; i < 12; i++) await counter.hit('auth_ip', `198.51.100.${i}`, ...WINDOW);
+      await counter.hit('auth_ip', '198.51.100.0', ...WINDOW);
+      await counter.flush(); // writes all, then drops the oldest windows written
+      expect(await tableCounts(db())).toContain('auth_ip 198.51.100.0 1000000: 2');
+      // Whichever were dropped, no window starts again from zero.
+      const again = await Promise.all(Array.from({ length: 12 }, (_, i) => counter.hit('auth_ip', `198.51.100.${i}`, ...WINDOW)));
+      expect(again).toEqual([3, ...Array.from({ length: 11 }, () => 2)]);
+      // The oldest were dropped and counted in the table at once; the newest are still in memory.
+      expect(await tableCounts(db())).toEqual(expect.arrayContaining(['auth_ip 198.51.100.0 1000000: 3', 'auth_ip 198.51.100.1 1000000: 2', 'auth_ip 198.51.100.11 1000000: 1']));
+      await counter.flush();
+      expect(await tableCounts(db())).toContain('auth_ip 198.51.100.11 1000000: 2');
+      // Once the dropped windows have passed, a new window is counted in memory again.
+      now = WINDOW[1];
+      await counter.hit('auth_ip', '198.51.100.99', WINDOW[1], WINDOW[1] + 60);
+      expect(await tableCounts(db())).not.toContain('auth_ip 198.51.100.99 1000060: 1');
     } finally {
       await counter.close();
     }
