@@ -24,8 +24,9 @@ export async function startBareProvider(config: Config, storage: 'database' | 'm
   const issuer = config.issuer ?? defaultIssuer(config.host, port);
   const clients = readClientsFile(config.clientsFile).map(({ first_party: _, ...metadata }) => metadata);
   const configuration: Configuration = {
-    // Scanin's adapter without what only Scanin needs: it records which device opened a session.
-    ...(storage === 'database' ? { adapter: knexAdapterFactory(db, systemClock, { sessionOrigins: false }) } : {}),
+    // Scanin's adapter without what only Scanin needs: it records which device opened a session,
+    // and reads Scanin's account with what the token endpoint redeems.
+    ...(storage === 'database' ? { adapter: knexAdapterFactory(db, systemClock, { sessionOrigins: false, accounts: false }) } : {}),
     clients,
     jwks: { keys: (await loadSigningKeys(db, systemClock, config.keysSecret)) as NonNullable<Configuration['jwks']>['keys'] },
     cookies: { keys: await loadCookieKeys(db, undefined, config.keysSecret) },

@@ -3,19 +3,34 @@
 // expiry that `find` honours even before the sweeper has removed the row. Each row also names
 // its account and, for sessions and grants, the device that opened it (see sessionOrigin.ts).
 import type { Knex } from 'knex';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
+import { joinedAccount } from '../store/accounts.ts';
 import type { Db } from '../store/db.ts';
+import { rememberAccountRead } from './account.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
 import { loginOrigin, recordSessionOrigin, type Origin } from './sessionOrigin.ts';
 
 /** What an upsert replaces: everything but the origin columns, which sessionOrigin.ts decides. */
 const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
+/** What the token endpoint redeems; it asks for the account of each right after reading it. */
+const REDEEMED = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const ACCOUNT_PREFIX = 'account__';
+
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
 
-/** `sessionOrigins: false`: without sessionOrigin.ts, as for an engine that has no devices (the benchmark's bare engine). */
-export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true } = {}) {
+function payloadOf(row: Row): AdapterPayload {
+  const payload = JSON.parse(row.payload) as AdapterPayload;
+  return row.consumed_at ? { ...payload, consumed: row.consumed_at } : payload;
+}
+
+/**
+ * Options leave out what only Scanin needs, for an engine with no devices and no accounts of
+ * Scanin's (the benchmark's bare engine): `sessionOrigins`, sessionOrigin.ts; `accounts`, reading
+ * the account with what the token endpoint redeems (account.ts).
+ */
+export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true, accounts = true } = {}) {
   return class KnexAdapter implements Adapter {
     readonly model: string;
 
@@ -68,13 +83,26 @@ export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true
         .where(column, value)
         .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', clock()))
         .first('payload', 'expires_at', 'consumed_at')) as Row | undefined;
+      return row && payloadOf(row);
+    }
+
+    /** A code or token being redeemed, and its account in the same statement, kept for the request. */
+    private async findWithAccount(id: string): Promise<AdapterPayload | undefined> {
+      const row = (await db('oidc_payloads')
+        .leftJoin('accounts', 'accounts.id', 'oidc_payloads.account_id')
+        .where({ 'oidc_payloads.model': this.model, 'oidc_payloads.id': id })
+        .andWhere((q) => q.whereNull('oidc_payloads.expires_at').orWhere('oidc_payloads.expires_at', '>', clock()))
+        .first('oidc_payloads.payload', 'oidc_payloads.expires_at', 'oidc_payloads.consumed_at', 'oidc_payloads.account_id', ...joinedAccount.columns(ACCOUNT_PREFIX))) as
+        | (Row & { account_id: string | null } & Record<string, unknown>)
+        | undefined;
       if (!row) return undefined;
-      const payload = JSON.parse(row.payload) as AdapterPayload;
-      return row.consumed_at ? { ...payload, consumed: row.consumed_at } : payload;
+      const request = Provider.ctx;
+      if (request && row.account_id) rememberAccountRead(request, row.account_id, joinedAccount.from(row, ACCOUNT_PREFIX));
+      return payloadOf(row);
     }
 
     find(id: string) {
-      return this.findWhere('id', id);
+      return accounts && REDEEMED.has(this.model) ? this.findWithAccount(id) : this.findWhere('id', id);
     }
 
     findByUid(uid: string) {

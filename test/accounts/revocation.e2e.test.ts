@@ -11,7 +11,7 @@ import { Authenticator, DeviceApiError } from '../../src/authenticator/authentic
 import { deleteAccount, disableAccount, enableAccount, revokeDeviceEverywhere } from '../../src/accounts/cutOff.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { enrolledPhone, inviteUrl, openLoginPage } from '../helpers/login.ts';
-import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
+import { authorizationRequest, discover, redeem, useScaninWithApp } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
 
 const OFFLINE_CLIENT = 'test-offline';
@@ -204,21 +204,31 @@ describe('revocation cuts off what a device opened', () => {
     expect(back.searchParams.has('code')).toBe(false);
     expect(await signedIn(login.browser)).toBe(false);
   });
+
+  it.each([
+    ['disabled', (accountId: string) => disableAccount(scanin.services.db, scanin.services.clock, accountId), 'the account of this device is disabled'],
+    ['deleted', (accountId: string) => deleteAccount(scanin.services.db, accountId), 'it no longer exists'],
+  ])('an account %s between /complete and the session it creates: no session, and the app gets access_denied, no code', async (_, cutOff, reason) => {
+    const phone = await enrolledPhone(scanin, `lee-${reason.length}@example.com`, `lee-${reason.length}.json`);
+    const login = await openLoginPage(config);
+    await phone.answer(login.qrUrl, 'approve');
+    const completed = await login.browser.fetch(`${login.interactionUrl}/complete`);
+    expect(completed.status).toBe(303);
+    expect(await cutOff(await accountOf(phone))).toBe(true);
+    const { leftTo } = await login.browser.follow(completed.location!, scanin.issuer);
+    const back = new URL(leftTo!);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('error_description')).toContain(reason);
+    expect(back.searchParams.has('code')).toBe(false);
+    expect(await signedIn(login.browser)).toBe(false);
+  });
 });
 
 describe('a disabled account', () => {
-  let scanin: TestScanin;
-  let config: oidc.Configuration;
-
-  beforeAll(async () => {
-    scanin = await startTestScanin();
-    config = await discover(scanin.issuer);
-  });
-  afterAll(async () => {
-    await scanin?.close();
-  });
+  const started = useScaninWithApp();
 
   it('loses its sessions and tokens at once, cannot log in or enroll, and works again when enabled', async () => {
+    const [scanin, config] = [started.scanin(), started.config()];
     const phone = await enrolledPhone(scanin, 'hana@example.com', 'hana.json');
     const login = await openLoginPage(config);
     await phone.answer(login.qrUrl, 'approve');

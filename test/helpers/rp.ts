@@ -1,6 +1,7 @@
 // The relying party: openid-client, as an application would use it.
 import * as oidc from 'openid-client';
-import { PUBLIC_CLIENT, RP_REDIRECT } from './scanin.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { PUBLIC_CLIENT, RP_REDIRECT, startTestScanin, type TestScanin } from './scanin.ts';
 
 export type Authorization = { url: string; verifier: string; nonce: string; state: string };
 
@@ -34,4 +35,21 @@ export async function redeem(config: oidc.Configuration, callbackUrl: string, au
     expectedState: auth.state,
     idTokenExpected: true,
   });
+}
+
+/**
+ * A Scanin and the public test app's configuration for the calling describe block: started
+ * before its tests, stopped after them. Read both inside tests.
+ */
+export function useScaninWithApp(): { scanin: () => TestScanin; config: () => oidc.Configuration } {
+  let scanin: TestScanin;
+  let config: oidc.Configuration;
+  beforeAll(async () => {
+    scanin = await startTestScanin();
+    config = await discover(scanin.issuer);
+  });
+  afterAll(async () => {
+    await scanin?.close();
+  });
+  return { scanin: () => scanin, config: () => config };
 }
