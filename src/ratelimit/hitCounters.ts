@@ -23,7 +23,7 @@ export interface HitCounter {
 }
 
 /** How often the single instance on SQLite adds its hits to the database. */
-export const WRITE_BEHIND_MS = 1000;
+const WRITE_BEHIND_MS = 1000;
 
 /** Rows per statement when hits are added in batches: well under SQLite's 32766 parameters. */
 const ROWS_PER_STATEMENT = 1000;
@@ -32,7 +32,7 @@ const ROWS_PER_STATEMENT = 1000;
  * Windows kept in memory at most (a few hundred bytes each), against a flood from many addresses
  * (an IPv6 attacker has plenty). Past it, windows already written are dropped, oldest first.
  */
-export const WINDOWS_IN_MEMORY = 100_000;
+const WINDOWS_IN_MEMORY = 100_000;
 
 export async function openHitCounter(database: DatabaseConfig, db: Db, clock: Clock, log: Logger): Promise<HitCounter> {
   if (database.client === 'postgres') return new DatabaseHitCounter(db);
