@@ -23,6 +23,10 @@ import { loggerOfRequest } from './log/requestLog.ts';
 import { countTokenRequests, createMetrics } from './ops/metrics.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { deliverDueLogouts, LOGOUT_DELIVERY_INTERVAL_MS } from './oidc/backchannelLogout.ts';
+import { deliverMail, MAIL_DELIVERY_INTERVAL_MS } from './mail/delivery.ts';
+import { openMailer } from './mail/mailer.ts';
+import { repeat } from './ops/repeat.ts';
+import { sweepEmailVerifications } from './store/emailVerifications.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
@@ -73,6 +77,7 @@ async function sweep(services: Services): Promise<void> {
   await sweepRequestIds(services.db, now);
   await sweepRateLimits(services.db, now);
   await sweepRememberedBrowsers(services.db, now);
+  await sweepEmailVerifications(services.db, now);
   await sweepAudit(services.db, now - services.config.auditRetentionDays * 86400);
   await expireUnconfirmedDevices(services);
 }
@@ -114,7 +119,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
     countTokenRequests(provider, metrics);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter, mailer: openMailer(config.mail, log) };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {
@@ -127,14 +132,10 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     }, SWEEP_INTERVAL_MS);
     sweeper.unref();
     // Back-channel logouts queued by the CLI or another instance (this one sends its own at once).
-    let delivering: Promise<void> = Promise.resolve();
-    let deliveryBusy = false;
-    const logoutDeliverer = setInterval(() => {
-      if (deliveryBusy) return;
-      deliveryBusy = true;
-      delivering = deliverDueLogouts(services).finally(() => (deliveryBusy = false));
-    }, LOGOUT_DELIVERY_INTERVAL_MS);
-    logoutDeliverer.unref();
+    const logoutDelivery = repeat(LOGOUT_DELIVERY_INTERVAL_MS, () => deliverDueLogouts(services));
+    // Mail queued by the CLI or another instance, or that could not leave at once.
+    const { mailer } = services;
+    const mailDelivery = mailer && repeat(MAIL_DELIVERY_INTERVAL_MS, () => deliverMail({ db, clock, mailer, log }));
     // Keys another instance (or `scanin keys rotate`) added, or whose time has come, reach the
     // engine here: the engine only changes when the published set or its order does.
     let publishedKids = signingKeys.map((key) => key.kid).join(' ');
@@ -166,7 +167,6 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
         stopping = true;
         clearInterval(sweeper);
         clearInterval(keyReloader);
-        clearInterval(logoutDeliverer);
         await new Promise<void>((resolve) => {
           const idle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
           const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
@@ -180,7 +180,9 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
           server.closeIdleConnections();
         });
         services.streams.stop();
-        await delivering;
+        await logoutDelivery.stop();
+        await mailDelivery?.stop();
+        mailer?.close();
         await services.hitCounter.close();
         await services.bus.close();
         await db.destroy();

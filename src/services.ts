@@ -7,6 +7,7 @@ import type { PlaceLookup } from './geo/placeLookup.ts';
 import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
 import type { Logger } from './log/logger.ts';
+import type { Mailer } from './mail/mailer.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { HitCounter } from './ratelimit/hitCounters.ts';
 import type { Db } from './store/db.ts';
@@ -30,4 +31,6 @@ export type Services = {
   hitCounter: HitCounter;
   /** Where a browser's address is, roughly (GEOIP_DB), for the phone's approve screen. */
   places: PlaceLookup;
+  /** Where mail leaves (SMTP_URL); `undefined`: Scanin sends no mail. */
+  mailer: Mailer | undefined;
 };

@@ -7,6 +7,11 @@ import { findAccountByEmail, findAccountById, normalizeEmail, type Account } fro
 import { connectDatabase, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { lastIssuer } from '../store/settings.ts';
+import { pino } from 'pino';
+import { createLogger } from '../log/logger.ts';
+import { deliverMail } from '../mail/delivery.ts';
+import { openMailer } from '../mail/mailer.ts';
+import { queueMail, type Mail } from '../store/mailOutbox.ts';
 
 export type Values = Record<string, string | boolean | undefined>;
 
@@ -50,6 +55,22 @@ export async function inviteIssuer(db: Db, config: Config): Promise<string> {
   const guess = defaultIssuer(config.host, config.port);
   console.error(`scanin invite: warning: Scanin has not started on this database yet, so the link assumes ${guess}; set ISSUER to the URL Scanin is reached at`);
   return guess;
+}
+
+/**
+ * Queues `mail` and tries to send it before the command ends: true when it left, false when it
+ * stays queued for a running server (the reason is logged on stderr), `undefined` without mail.
+ */
+export async function sendNow(db: Db, config: Config, mail: Mail): Promise<boolean | undefined> {
+  const log = createLogger(config.logLevel, pino.destination(2));
+  const mailer = openMailer(config.mail, log);
+  if (!mailer) return undefined;
+  try {
+    const id = await queueMail(db, mail, systemClock());
+    return (await deliverMail({ db, clock: systemClock, mailer, log }, [id])).sent === 1;
+  } finally {
+    mailer.close();
+  }
 }
 
 export function formatTime(seconds: number | null): string {

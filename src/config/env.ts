@@ -57,7 +57,12 @@ export type Config = {
   rememberAccountDays: number;
   /** The IP database (.mmdb) that places browsers for the phone; null: GEOIP_DB=off. */
   geoipDb: string | null;
+  /** How mail (invites, new-device alerts, email verification) leaves: SMTP_URL and MAIL_FROM. */
+  mail: MailConfig;
 };
+
+/** `off`: no mail at all; `log`: each message is logged instead of sent (development); `smtp`: sent through `url`. */
+export type MailConfig = { transport: 'off' } | { transport: 'log'; from: string } | { transport: 'smtp'; url: string; from: string };
 
 /** `off`: nobody; `open`: anyone; `domain`: addresses at one of `domains` (lower case). */
 export type SignupPolicy = { mode: 'off' } | { mode: 'open' } | { mode: 'domain'; domains: string[] };
@@ -239,6 +244,32 @@ export function parseGeoipDb(raw: string | undefined, name = 'GEOIP_DB'): string
   return file;
 }
 
+// A bare address or `Display Name <address>`, on one line: it becomes the From header.
+const MAIL_FROM = /^(?:[^<>\r\n"]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
+
+/**
+ * SMTP_URL: unset (or `off`) for no mail, `log` to log each message instead of sending it, or
+ * `smtp://user:password@host:587` (STARTTLS when the server offers it) / `smtps://…:465` (TLS from
+ * the start). MAIL_FROM names the sender, required with an SMTP server.
+ */
+export function parseMail(env: Env): MailConfig {
+  const raw = env.SMTP_URL ?? '';
+  const from = env.MAIL_FROM ?? '';
+  if (from && !MAIL_FROM.test(from)) throw new ConfigError('MAIL_FROM', `expected an address such as scanin@example.com or "Example Sign-in <scanin@example.com>", got ${JSON.stringify(from)}`);
+  if (raw === '' || raw === 'off') return { transport: 'off' };
+  if (raw === 'log') return { transport: 'log', from: from || 'Scanin <scanin@localhost.localdomain>' };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL', `expected off, log, or smtp://user:password@host:port (smtps:// for TLS from the start), got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps://, got ${url.protocol}//`);
+  if (!url.hostname) throw new ConfigError('SMTP_URL', 'needs a host, as in smtp://mail.example.com:587');
+  if (!from) throw new ConfigError('MAIL_FROM', 'is required with SMTP_URL: the address mail comes from, such as scanin@example.com');
+  return { transport: 'smtp', url: raw, from };
+}
+
 /** Without ISSUER: the address Scanin listens on, with "localhost" for all interfaces. */
 export function defaultIssuer(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -277,5 +308,6 @@ export function loadConfig(env: Env = process.env): Config {
     // Browsers keep a cookie at most 400 days whatever it asks for (RFC 6265bis).
     rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
     geoipDb: parseGeoipDb(env.GEOIP_DB),
+    mail: parseMail(env),
   };
 }

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { wake } from '../enrollment/addDevice.ts';
 import { checkEnrollmentOpen } from '../enrollment/enrollments.ts';
 import { completePath } from '../enrollment/signInEnrollments.ts';
+import { sendEmailVerification, sendNewDeviceAlert } from '../mail/notifications.ts';
 import { interactionTopic } from '../events/bus.ts';
 import { clientIp, networkOf } from '../http/ip.ts';
 import { accountDisabled, alreadyAnswered, keyAlreadyEnrolled, notFound } from '../protocol/errors.ts';
@@ -96,6 +97,12 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     // The browser that shows an add-device code waits on its own stream (enrollment/addDevice.ts);
     // a sign-up's or a recovery's on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
     if (enrollment.kind === 'add_device') await wake(services, enrollment.account_id, deviceId);
+    // An added device is announced once its account's browser confirms it (enrollment/addDevice.ts).
+    if (status === 'active') {
+      const account = (await findAccountById(db, enrollment.account_id))!;
+      await sendNewDeviceAlert(services, account, { id: deviceId, name: deviceName }, clientIp(ctx));
+      if (enrollment.kind === 'signup') await sendEmailVerification(services, account, clientIp(ctx));
+    }
     const uid = (enrollment as Enrollment & { interaction_uid?: string | null }).interaction_uid;
     if ((enrollment.kind === 'signup' || enrollment.kind === 'recovery') && uid) {
       await services.bus.publish(interactionTopic(uid), { type: 'enrolled', data: { complete_url: completePath(services.basePath, uid, enrollment.kind) } });

@@ -16,6 +16,7 @@ import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { expireUnconfirmedDevice, findDevice, listUnconfirmedExpired, settlePendingDevice, type Device } from '../store/devices.ts';
 import { cancelOpenEnrollments, currentAddDeviceEnrollment, enrollmentOfDevice, findEnrollment, setCurrentAddDevice, type Enrollment } from '../store/enrollments.ts';
+import { sendNewDeviceAlert } from '../mail/notifications.ts';
 import { createEnrollment } from './enrollments.ts';
 
 /** What the browser shows of the device that enrolled: enough for a person to recognise it. */
@@ -106,6 +107,9 @@ export async function settleAddedDevice(services: Services, enrollment: Enrollme
   if (changed) {
     await recordAudit(services, { event: decision === 'confirm' ? 'device.confirmed' : 'device.rejected', account_id: enrollment.account_id, device_id: deviceId, ip, detail: { by: 'account' } });
     await wake(services, enrollment.account_id, deviceId);
+    const device = decision === 'confirm' ? await findDevice(services.db, deviceId) : undefined;
+    const account = device && (await findAccountById(services.db, enrollment.account_id));
+    if (device && account) await sendNewDeviceAlert(services, account, device, ip);
   }
   return { changed, state: await addDeviceState(services, await findEnrollment(services.db, enrollment.eid) ?? enrollment) };
 }

@@ -11,6 +11,7 @@ import { mountVaultRoutes } from '../device/vaultRoutes.ts';
 import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
+import { mountVerifyEmailRoutes } from '../mail/verifyEmailRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountAddDevicePage } from '../accountPage/addDeviceRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
@@ -48,6 +49,7 @@ export function createApp(services: Services): Koa {
   mountScanLinkPages(pages, services);
   mountInteractionRoutes(pages, services);
   mountSignupRoutes(pages, services);
+  mountVerifyEmailRoutes(pages, services);
   mountAccountPage(pages, services);
   mountAddDevicePage(pages, services);
   mountRecoveryRoutes(pages, services);

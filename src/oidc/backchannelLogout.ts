@@ -7,13 +7,11 @@
 // that does not answer is tried again later, sooner then less often, for about six hours; its
 // tokens were revoked with the session all the same.
 import type { Services } from '../services.ts';
+import { MAX_ATTEMPTS, retryDelay } from '../store/outbox.ts';
 import { claimDueLogouts, forgetLogout, type PendingLogout } from '../store/pendingLogouts.ts';
 
 /** How often each instance looks for logouts queued elsewhere (the CLI, another instance). */
 export const LOGOUT_DELIVERY_INTERVAL_MS = 5_000;
-const MAX_ATTEMPTS = 16;
-/** Seconds from attempt n to the next: 2, 4, 8, … then hourly (16 attempts span about six hours). */
-const retryDelay = (attempts: number) => Math.min(2 ** attempts, 3600);
 
 /** What the engine's Client offers for this (its typings leave the method out). */
 type LogoutClient = { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> };

@@ -64,6 +64,11 @@ export async function createAccount(db: Db, clock: Clock, fields: { email: strin
 }
 
 /** Changes what an account shows; an email change keeps the `sub`. False when the email is taken. */
+/** Marks the account's email verified if it still is `email`; false when it changed (or the account went). */
+export async function markEmailVerified(db: Db, id: string, email: string): Promise<boolean> {
+  return (await db('accounts').where({ id, email }).update({ email_verified: true })) === 1;
+}
+
 export async function updateAccount(db: Db, id: string, fields: Partial<Pick<Account, 'name' | 'email' | 'email_verified'>>): Promise<boolean> {
   if (fields.email) {
     const holder = await findAccountByEmail(db, fields.email);

@@ -54,6 +54,11 @@ export async function listDevices(db: Db, accountId: string): Promise<Device[]> 
   return rows.map(fromRow);
 }
 
+/** Whether the account has (or had: revoked ones count) a device besides `deviceId`. */
+export async function hasOtherDevice(db: Db, accountId: string, deviceId: string): Promise<boolean> {
+  return (await db('devices').where({ account_id: accountId }).whereNot({ id: deviceId }).first('id')) !== undefined;
+}
+
 export async function insertDevice(db: Db, device: Omit<Device, 'last_used_at' | 'last_ip' | 'revoked_at' | 'confirm_by'> & { confirm_by?: number | null }): Promise<void> {
   await db('devices').insert({ ...device, public_jwk: JSON.stringify(device.public_jwk) });
 }

@@ -1,8 +1,7 @@
 // Back-channel logouts waiting to be sent (migrations/015_pending_logouts.ts). Queued in the
-// transaction that ends their sessions; claimed by one instance at a time, each claim moving the
-// row's next attempt later (so a claim whose instance died is simply tried again then); deleted
-// once sent, or given up.
+// transaction that ends their sessions; claimed and forgotten as every outbox is (outbox.ts).
 import type { Db } from './db.ts';
+import { claimDue, forgetSent } from './outbox.ts';
 
 export type PendingLogout = { id: number; account_id: string; client_id: string; sid: string | null; attempts: number };
 
@@ -13,25 +12,11 @@ export async function queueLogouts(trx: Db, logouts: Array<Pick<PendingLogout, '
   await trx('pending_logouts').insert(logouts.map((logout) => ({ ...logout, created_at: createdAt, attempts: 0, next_attempt_at: 0 })));
 }
 
-/**
- * Up to `limit` logouts due at `now`, each counted as one more attempt and put off until
- * `retryAt(attempts)` (epoch seconds) in case this one fails. Rows another instance claimed
- * first are left to it.
- */
-export async function claimDueLogouts(db: Db, now: number, limit: number, retryAt: (attempts: number) => number): Promise<PendingLogout[]> {
-  const due = (await db('pending_logouts').where('next_attempt_at', '<=', now).orderBy('id').limit(limit).select('id', 'attempts')) as Array<{ id: number; attempts: number }>;
-  const claimed: PendingLogout[] = [];
-  for (const { id, attempts } of due) {
-    const rows = (await db('pending_logouts')
-      .where({ id, attempts })
-      .andWhere('next_attempt_at', '<=', now)
-      .update({ attempts: attempts + 1, next_attempt_at: retryAt(attempts + 1) })
-      .returning(['id', 'account_id', 'client_id', 'sid', 'attempts'])) as PendingLogout[];
-    claimed.push(...rows);
-  }
-  return claimed;
+/** Up to `limit` logouts due at `now`, claimed as store/outbox.ts says. */
+export function claimDueLogouts(db: Db, now: number, limit: number, retryAt: (attempts: number) => number): Promise<PendingLogout[]> {
+  return claimDue<PendingLogout>(db, 'pending_logouts', ['id', 'account_id', 'client_id', 'sid', 'attempts'], { now, limit, retryAt });
 }
 
-export async function forgetLogout(db: Db, id: number): Promise<void> {
-  await db('pending_logouts').where({ id }).delete();
+export function forgetLogout(db: Db, id: number): Promise<void> {
+  return forgetSent(db, 'pending_logouts', id);
 }
