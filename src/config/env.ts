@@ -59,6 +59,8 @@ export type Config = {
   geoipDb: string | null;
   /** How mail (invites, new-device alerts, email verification) leaves: SMTP_URL and MAIL_FROM. */
   mail: MailConfig;
+  /** Bearer token of SCIM provisioning at /scim/v2; `undefined`: no SCIM endpoint (404). */
+  scimToken: string | undefined;
 };
 
 /** `off`: no mail at all; `log`: each message is logged instead of sent (development); `smtp`: sent through `url`. */
@@ -309,5 +311,6 @@ export function loadConfig(env: Env = process.env): Config {
     rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
     geoipDb: parseGeoipDb(env.GEOIP_DB),
     mail: parseMail(env),
+    scimToken: secret(env, 'SCIM_TOKEN'),
   };
 }

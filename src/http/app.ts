@@ -12,6 +12,7 @@ import { requestLog } from '../log/requestLog.ts';
 import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountVerifyEmailRoutes } from '../mail/verifyEmailRoutes.ts';
+import { scimApi } from '../scim/routes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountAddDevicePage } from '../accountPage/addDeviceRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
@@ -33,7 +34,7 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/account', '/healthz', '/readyz', '/metrics', '/docs/'];
+const OWN_PREFIXES = ['/scim/', '/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/account', '/healthz', '/readyz', '/metrics', '/docs/'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -91,6 +92,7 @@ export function createApp(services: Services): Koa {
     ctx.set('Cache-Control', 'no-store');
     return deviceCors(ctx, next);
   });
+  if (services.config.scimToken) app.use(scimApi(services, services.config.scimToken));
   app.use(allowedMethods);
   app.use(deviceApi.routes());
   app.use(pages.routes());
