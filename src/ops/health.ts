@@ -1,10 +1,12 @@
-// GET /healthz: the process is up and answering (no database: a restart would not help it).
+// GET /healthz: the process is up and answering (no database: a restart would not help it), and
+// which version it runs.
 // GET /readyz: this instance can serve: the database answers, and every migration this code knows
 // has been applied. Otherwise 503 with the reason as JSON, so a load balancer takes it out of
 // rotation and an operator reading the answer knows why.
 import type Router from '@koa/router';
 import type { Services } from '../services.ts';
 import { pendingMigrations } from '../store/migrate.ts';
+import { VERSION } from './version.ts';
 
 /** A probe must answer even when the database hangs: past this, it counts as unreachable. */
 const READY_TIMEOUT_MS = 2000;
@@ -33,7 +35,7 @@ export async function readiness(services: Services): Promise<Readiness> {
 export function mountHealthRoutes(router: Router, services: Services): void {
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
+    ctx.body = { status: 'ok', version: VERSION };
   });
 
   router.get('/readyz', async (ctx) => {

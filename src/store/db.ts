@@ -18,7 +18,7 @@ const SQLITE_PRAGMAS = [
   'PRAGMA journal_mode = WAL',
   // In WAL mode NORMAL syncs the log at checkpoints, not at every commit: a crash of Scanin (or
   // a SIGKILL) loses nothing, a power cut may lose the last commits but never corrupts the file.
-  // FULL (the default) costs an fsync per statement; see the README for the choice.
+  // FULL (the default) costs an fsync per statement; docs/performance.md says why.
   'PRAGMA synchronous = NORMAL',
   'PRAGMA foreign_keys = ON',
 ];

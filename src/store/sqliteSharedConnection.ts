@@ -3,7 +3,7 @@
 // through the pool (tarn's promises and bookkeeping) per statement, and keeps a statement from
 // being handed to SQLite until the one before it has come back to JavaScript, so the thread that
 // runs them sleeps and is woken again between every two. Measured on the whole login, interleaved:
-// about a tenth less server CPU (the README, "Performance choices").
+// about a tenth less server CPU (docs/performance.md).
 //
 // Safe because node-sqlite3 runs each statement whole under the connection's mutex: two
 // statements on one connection never interleave their steps, as two on the pool's turns never

@@ -1,5 +1,5 @@
 // knex's SQLite client, with two changes that cut what each statement costs on top of SQLite's
-// own work (see the README, "Performance choices"):
+// own work (see docs/performance.md):
 //
 // - Each SQL text is prepared once per connection and then reused. knex itself runs every query
 //   through `Database#all`/`#run`, which prepares a fresh statement, runs it and finalizes it:

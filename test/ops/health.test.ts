@@ -1,6 +1,7 @@
 // /healthz says the process answers; /readyz says this instance can serve: the database answers
 // and its migrations are current. A dropped database connection or a missing migration makes it
 // 503 with the reason, and it recovers by itself when the cause goes away.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin as asAdmin, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { freePort, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -19,8 +20,10 @@ describe('health and readiness on SQLite', () => {
     await scanin?.close();
   });
 
-  it('answers /healthz and /readyz with 200 and JSON that no cache keeps', async () => {
-    expect(await probe(scanin, '/healthz')).toEqual({ status: 200, body: { status: 'ok' }, cache: 'no-store' });
+  it('answers /healthz and /readyz with 200 and JSON that no cache keeps; /healthz names the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(await probe(scanin, '/healthz')).toEqual({ status: 200, body: { status: 'ok', version }, cache: 'no-store' });
     expect(await probe(scanin, '/readyz')).toEqual({ status: 200, body: { status: 'ready' }, cache: 'no-store' });
   });
 
