@@ -26,6 +26,7 @@ import { deliverDueLogouts, LOGOUT_DELIVERY_INTERVAL_MS } from './oidc/backchann
 import { deliverMail, MAIL_DELIVERY_INTERVAL_MS } from './mail/delivery.ts';
 import { openMailer } from './mail/mailer.ts';
 import { repeat } from './ops/repeat.ts';
+import { openPusher } from './push/pusher.ts';
 import { sweepEmailVerifications } from './store/emailVerifications.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { replaceEngineKeys } from './oidc/engineKeys.ts';
@@ -109,7 +110,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const streams = new OpenStreams();
     const metrics = createMetrics(() => streams.size);
     // The account page signs people in as an application of Scanin's own (src/accountPage/).
-    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log, metrics, hitCounter });
+    const pusher = await openPusher({ db, config, issuer, log });
+    const provider = createProvider({ config, issuer, db, clock, clients: withAccountPageClient(config.clientsFile, clients, issuer), signingKeys, cookieKeys, bus, log, metrics, hitCounter, pusher });
     await checkClientsWithEngine(config.clientsFile, clients, async (metadata) => {
       await provider.Client.validate(metadata);
       return Object.keys((await provider.Client.find(metadata.client_id))!.metadata());
@@ -119,7 +121,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       (loggerOfRequest(ctx?.req) ?? log).error({ err: error }, 'OIDC engine error');
     });
     countTokenRequests(provider, metrics);
-    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter, mailer: openMailer(config.mail, log) };
+    const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter, mailer: openMailer(config.mail, log), pusher };
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {

@@ -8,6 +8,7 @@ import type { OpenStreams } from './events/openStreams.ts';
 import type { StreamLimits } from './login/streamLimits.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/mailer.ts';
+import type { Pusher } from './push/pusher.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { HitCounter } from './ratelimit/hitCounters.ts';
 import type { Db } from './store/db.ts';
@@ -33,4 +34,6 @@ export type Services = {
   places: PlaceLookup;
   /** Where mail leaves (SMTP_URL); `undefined`: Scanin sends no mail. */
   mailer: Mailer | undefined;
+  /** Web Push to the devices of an account (push/pusher.ts). */
+  pusher: Pusher;
 };

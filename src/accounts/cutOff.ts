@@ -7,11 +7,13 @@ import type { Clock } from '../clock.ts';
 import { endAccountSessions, endDeviceSessions } from '../oidc/sessions.ts';
 import type { Db } from '../store/db.ts';
 import { revokeDevice } from '../store/devices.ts';
+import { deletePushSubscription } from '../store/pushSubscriptions.ts';
 import { denyUncompletedApprovals } from '../store/loginRequests.ts';
 
 /** Revokes a device for good and ends what it opened; false when there is no live device. */
 export async function revokeDeviceEverywhere(db: Db, clock: Clock, deviceId: string): Promise<boolean> {
   if (!(await revokeDevice(db, deviceId, clock()))) return false;
+  await deletePushSubscription(db, deviceId);
   await denyUncompletedApprovals(db, { device_id: deviceId });
   await endDeviceSessions(db, deviceId);
   return true;

@@ -13,11 +13,12 @@ import { newMatchNumbers } from '../login/numbers.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Pusher } from '../push/pusher.ts';
 import type { Db } from '../store/db.ts';
 import { listDevices } from '../store/devices.ts';
 import { insertLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
 
-export type BackchannelInputs = { db: Db; clock: Clock; config: Config; bus: EventBus };
+export type BackchannelInputs = { db: Db; clock: Clock; config: Config; bus: EventBus; pusher: Pusher };
 
 /** With number matching on, the binding message is the number: the app shows it, the phone offers it among three. */
 const TWO_DIGITS = /^\d{2}$/;
@@ -25,7 +26,7 @@ const TWO_DIGITS = /^\d{2}$/;
 const PLAIN_MESSAGE = /^[a-zA-Z0-9-._+/!?#]{1,20}$/;
 
 /** The engine's `features.ciba` for Scanin. */
-export function cibaFeature({ db, clock, config, bus }: BackchannelInputs): CIBAConfiguration {
+export function cibaFeature({ db, clock, config, bus, pusher }: BackchannelInputs): CIBAConfiguration {
   return {
     enabled: true as const,
     deliveryModes: ['poll', 'ping'] as Array<'poll' | 'ping'>,
@@ -92,6 +93,8 @@ export function cibaFeature({ db, clock, config, bus }: BackchannelInputs): CIBA
         expected_from: 'login_hint',
       });
       await bus.publish(inboxTopic(account.accountId), { type: 'inbox', data: { rid } });
+      // A phone whose app is closed hears of it by push; the app's request does not wait for that.
+      void pusher.notifyAccount(account.accountId, 'sign_in', { ttl: request.expiration });
     },
   };
 }

@@ -97,6 +97,8 @@ export function mountEnrollmentRoutes(router: Router, services: Services): void 
     // The browser that shows an add-device code waits on its own stream (enrollment/addDevice.ts);
     // a sign-up's or a recovery's on its sign-in's event stream (src/enrollment/signInEnrollments.ts).
     if (enrollment.kind === 'add_device') await wake(services, enrollment.account_id, deviceId);
+    // The account's other phones hear of a new device by push (as its person does by mail).
+    void services.pusher.notifyAccount(enrollment.account_id, 'new_device', { exceptDevice: deviceId });
     // An added device is announced once its account's browser confirms it (enrollment/addDevice.ts).
     if (status === 'active') {
       const account = (await findAccountById(db, enrollment.account_id))!;

@@ -13,6 +13,7 @@ import { mountInteractionRoutes } from '../login/interactionRoutes.ts';
 import { mountSignupRoutes } from '../signup/signupRoutes.ts';
 import { mountVerifyEmailRoutes } from '../mail/verifyEmailRoutes.ts';
 import { scimApi } from '../scim/routes.ts';
+import { mountPushRoutes } from '../push/pushRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountAddDevicePage } from '../accountPage/addDeviceRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
@@ -64,6 +65,7 @@ export function createApp(services: Services): Koa {
   mountVaultRoutes(deviceApi, services);
   mountInboxRoutes(deviceApi, services);
   mountDeviceStatusRoutes(deviceApi, services);
+  mountPushRoutes(deviceApi, services, services.pusher);
 
   // A path the engine does not know gets the same 404 as Scanin's own paths, not its bare text.
   services.provider.use(async (ctx, next) => {
@@ -77,7 +79,7 @@ export function createApp(services: Services): Koa {
   // Devices authenticate by signature, never by cookie, so any origin may call the API. This
   // runs before routing so that preflight requests get their answer too. A web app on another
   // origin reads Date too: ages and countdowns count on the server's clock (protocol §5).
-  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT'], exposeHeaders: ['Date'], maxAge: 600 });
+  const deviceCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'PUT', 'DELETE'], exposeHeaders: ['Date'], maxAge: 600 });
 
   app.use(proxyHeaders(services.config.trustProxy));
   app.use(requestLog(services.log));

@@ -129,19 +129,25 @@ export async function loadSigningKeys(db: Db, clock: Clock, secret: string | und
   return publishedSigningKeys(db, clock(), secret);
 }
 
-/** Cookie-signing secrets: from COOKIE_KEYS when given, otherwise made once and persisted (sealed with a secret). */
+/**
+ * A secret Scanin makes once and keeps in the settings: plain (a JSON array or object, never a
+ * string), or sealed with KEYS_SECRET when there is one (a string); one stored plain from before
+ * KEYS_SECRET is sealed now. `what` names it in errors.
+ */
+export async function generatedSecret<T extends object>(db: Db, key: string, create: () => T, secret: string | undefined, what: string): Promise<T> {
+  const stored = await getOrCreateSetting<T | string>(db, key, () => {
+    const value = create();
+    return secret ? seal(JSON.stringify(value), secret) : value;
+  });
+  if (typeof stored !== 'string') {
+    if (secret) await db('settings').where({ key, value: JSON.stringify(stored) }).update({ value: JSON.stringify(seal(JSON.stringify(stored), secret)) });
+    return stored;
+  }
+  return JSON.parse(unseal(stored, secret, what)) as T;
+}
+
+/** Cookie-signing secrets: from COOKIE_KEYS when given, otherwise made once and persisted. */
 export async function loadCookieKeys(db: Db, configured: string[] | undefined, secret: string | undefined): Promise<string[]> {
   if (configured) return configured;
-  const stored = await getOrCreateSetting<string[] | string>(db, 'oidc.cookie_keys', () => {
-    const keys = [randomBytes(32).toString('base64url')];
-    return secret ? seal(JSON.stringify(keys), secret) : keys;
-  });
-  // Stored as an array: plain, from before KEYS_SECRET (then sealed now, if there is one).
-  if (Array.isArray(stored)) {
-    if (secret) {
-      await db('settings').where({ key: 'oidc.cookie_keys', value: JSON.stringify(stored) }).update({ value: JSON.stringify(seal(JSON.stringify(stored), secret)) });
-    }
-    return stored as string[];
-  }
-  return JSON.parse(unseal(stored as string, secret, 'the cookie secrets')) as string[];
+  return generatedSecret(db, 'oidc.cookie_keys', () => [randomBytes(32).toString('base64url')], secret, 'the cookie secrets');
 }

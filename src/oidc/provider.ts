@@ -8,6 +8,7 @@ import type { Config } from '../config/env.ts';
 import { issuerPath } from '../http/issuerPath.ts';
 import { findConsent } from '../store/consents.ts';
 import { cibaFeature } from '../ciba/backchannel.ts';
+import type { Pusher } from '../push/pusher.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/db.ts';
@@ -35,6 +36,7 @@ export type ProviderInputs = {
   log: Logger;
   metrics: Metrics;
   hitCounter: HitCounter;
+  pusher: Pusher;
 };
 
 const DAY = 24 * 60 * 60;
@@ -138,7 +140,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
-      ciba: cibaFeature({ db, clock, config, bus: inputs.bus }),
+      ciba: cibaFeature({ db, clock, config, bus: inputs.bus, pusher: inputs.pusher }),
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },

@@ -46,6 +46,11 @@ export const RATE_LIMIT_RULES = {
   /** The same per device (counted once its signature is checked). A device waiting to be
    *  confirmed long-polls every ≤30 s and again at once after an answer: a few a minute. */
   device_status_device: { limit: 60, window: 60 },
+  /** Push subscription calls (`/device/v1/push`) per client IP, before the signature is checked. */
+  push_ip: { limit: 120, window: 60 },
+  /** The same per device (counted once its signature is checked): a phone subscribes after it
+   *  enrolls and when its browser renews the subscription, rarely more than once a day. */
+  push_device: { limit: 10, window: 60 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitRule = keyof typeof RATE_LIMIT_RULES;

@@ -67,7 +67,7 @@ export type Body =
  * closed afterwards, so that whatever the server leaves behind on it cannot touch later calls
  * (see "after an oversized chunked body…" in loginRequestChecks.test.ts).
  */
-export async function call(scanin: TestScanin, method: 'GET' | 'POST' | 'HEAD', path: string, body?: Body, headers: Record<string, string> = {}): Promise<Answer> {
+export async function call(scanin: TestScanin, method: 'GET' | 'POST' | 'HEAD' | 'PUT' | 'DELETE', path: string, body?: Body, headers: Record<string, string> = {}): Promise<Answer> {
   let payload: string | Buffer | Readable | undefined;
   let contentType: string | undefined = 'application/json';
   if (body && 'json' in body) payload = JSON.stringify(body.json);
