@@ -20,6 +20,8 @@ COPY package.json ./
 COPY src ./src
 COPY views ./views
 COPY migrations ./migrations
+# The home page serves the device protocol from here (src/http/homePage.ts reads it at start).
+COPY docs ./docs
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

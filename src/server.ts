@@ -26,6 +26,7 @@ import { deliverDueLogouts, LOGOUT_DELIVERY_INTERVAL_MS } from './oidc/backchann
 import { deliverMail, MAIL_DELIVERY_INTERVAL_MS } from './mail/delivery.ts';
 import { openMailer } from './mail/mailer.ts';
 import { repeat } from './ops/repeat.ts';
+import { VERSION } from './ops/version.ts';
 import { openPusher } from './push/pusher.ts';
 import { sweepEmailVerifications } from './store/emailVerifications.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
@@ -158,7 +159,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       // browser used https. Without TRUST_PROXY the session cookies would travel unmarked.
       log.warn({ issuer }, 'ISSUER is https but TRUST_PROXY is off: cookies will be sent without Secure. Set TRUST_PROXY to the TLS-terminating proxy in front of Scanin.');
     }
-    log.info({ port, issuer }, 'Scanin is listening');
+    log.info({ port, issuer, version: VERSION, node: process.version }, 'Scanin is listening');
     return {
       issuer,
       port,

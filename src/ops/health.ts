@@ -1,5 +1,5 @@
 // GET /healthz: the process is up and answering (no database: a restart would not help it), and
-// which version it runs.
+// which version of Scanin, on which Node.js, it runs.
 // GET /readyz: this instance can serve: the database answers, and every migration this code knows
 // has been applied. Otherwise 503 with the reason as JSON, so a load balancer takes it out of
 // rotation and an operator reading the answer knows why.
@@ -35,7 +35,7 @@ export async function readiness(services: Services): Promise<Readiness> {
 export function mountHealthRoutes(router: Router, services: Services): void {
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok', version: VERSION };
+    ctx.body = { status: 'ok', version: VERSION, node: process.version };
   });
 
   router.get('/readyz', async (ctx) => {

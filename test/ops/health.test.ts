@@ -23,7 +23,7 @@ describe('health and readiness on SQLite', () => {
   it('answers /healthz and /readyz with 200 and JSON that no cache keeps; /healthz names the version in package.json', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(await probe(scanin, '/healthz')).toEqual({ status: 200, body: { status: 'ok', version }, cache: 'no-store' });
+    expect(await probe(scanin, '/healthz')).toEqual({ status: 200, body: { status: 'ok', version, node: process.version }, cache: 'no-store' });
     expect(await probe(scanin, '/readyz')).toEqual({ status: 200, body: { status: 'ready' }, cache: 'no-store' });
   });
 
