@@ -106,6 +106,19 @@ describe.each([false, true])('CIBA with number matching %s', (numberMatching) =>
     return phone.answerRequest(request, decision, { ...(numberMatching && decision === 'approve' ? { number: binding } : {}), userVerified });
   }
 
+  it('a request lives 600 s from when the app asked, whatever requested_expiry says (protocol §10)', async () => {
+    for (const extra of [{}, { requested_expiry: '60' }, { requested_expiry: '3600' }] as Array<Record<string, string>>) {
+      const inbox = phone.inbox(scanin.issuer, { wait: 30 });
+      const started = await oidc.initiateBackchannelAuthentication(cli, { scope: 'openid', login_hint: 'fay@example.com', binding_message: binding, ...extra });
+      expect(started.expires_in, JSON.stringify(extra)).toBe(600);
+      const [entry] = await inbox;
+      const stored = (await findLoginRequest(scanin.services.db, entry!.rid))!;
+      expect(stored.expires_at - stored.created_at, JSON.stringify(extra)).toBe(600);
+      expect(entry!.expires_at).toBe(stored.expires_at);
+      await phone.answerRequest(await phone.fetchLoginRequest(entry!.url), 'deny', numberMatching ? { number: binding } : {});
+    }
+  });
+
   it('poll: the phone waiting in its inbox gets the request and approves it; the app polls its tokens', async () => {
     const inbox = phone.inbox(scanin.issuer, { wait: 30 });
     const started = await oidc.initiateBackchannelAuthentication(cli, { scope: 'openid email', login_hint: 'fay@example.com', binding_message: binding });

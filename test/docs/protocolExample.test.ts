@@ -18,6 +18,8 @@ import { jwkThumbprint, parseDevicePublicJwk, type DevicePublicJwk } from '../..
 import { parseScaninUrl } from '../../src/protocol/urls.ts';
 import { describePlace } from '../../src/geo/describePlace.ts';
 import { LOCAL_PLACE } from '../../src/geo/placeLookup.ts';
+import { describeApprover } from '../../src/login/approvedBy.ts';
+import { completeUrl } from '../../src/login/loginRequests.ts';
 import { TEXT_LIMITS } from '../../src/text/cleanText.ts';
 
 const DOC = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
@@ -235,6 +237,15 @@ describe('docs/protocol.md worked example: login with number matching', () => {
     expect(post.startLine).toBe(`POST /device/v1/requests/${getResponse.body!.rid as string} HTTP/1.1`);
     expect(post.body).toEqual({ assertion: jws });
     expect(httpBlock('login-post-response').body).toEqual({ status: 'approved' });
+  });
+
+  it("the browser's approved event names the complete URL and the account, as the server writes them", () => {
+    const [eventLine, dataLine] = block('login-approved-event').split('\n');
+    expect(eventLine).toBe('event: approved');
+    const data = JSON.parse(dataLine!.replace(/^data: /, '')) as { complete_url: string; account: string };
+    const uid = /^\/interaction\/([\w-]+)\/complete$/.exec(data.complete_url)![1]!;
+    const enrollment = httpBlock('enroll-get-response').body as { account: { name: string; email: string } };
+    expect(data).toEqual({ complete_url: completeUrl('', uid), account: describeApprover(enrollment.account) });
   });
 
   it('the high-S twin of the signature verifies too, as the document says', () => {
