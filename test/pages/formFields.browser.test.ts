@@ -45,7 +45,7 @@ function fields(): Promise<Field[]> {
       return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
     };
     const card = getComputedStyle(document.querySelector('main.card')!).backgroundColor;
-    return [...document.querySelectorAll<HTMLInputElement>('form input:not([type=hidden])')].map((input) => {
+    return Array.from(document.querySelectorAll<HTMLInputElement>('form input:not([type=hidden])')).map((input) => {
       const style = getComputedStyle(input);
       return {
         name: input.name,
