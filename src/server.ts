@@ -23,6 +23,7 @@ import { loggerOfRequest } from './log/requestLog.ts';
 import { countTokenRequests, createMetrics } from './ops/metrics.ts';
 import { sweepExpiredPayloads } from './oidc/adapter.ts';
 import { deliverDueLogouts, LOGOUT_DELIVERY_INTERVAL_MS } from './oidc/backchannelLogout.ts';
+import { signOutEverywhere } from './oidc/logout.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
@@ -115,6 +116,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     });
     countTokenRequests(provider, metrics);
     const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter };
+    provider.use(signOutEverywhere(services));
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {
