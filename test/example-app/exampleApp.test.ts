@@ -75,13 +75,18 @@ describe('the example app of the walk-through', () => {
     expect(shownJson('userinfo')).toEqual({ sub: claims.sub, email: 'you@example.com', email_verified: false, name: 'Test Person', preferred_username: 'you@example.com' });
   });
 
-  it('shows the error and error_description Scanin sent back, escaped', async () => {
+  /** A new browser at the app's /login, the phone's answer, and the app's page it comes back to. */
+  async function signInThroughApp(decision: 'approve' | 'deny') {
     const browser = new TestBrowser();
     const toScanin = await browser.fetch(`${appUrl}/login`);
     const { page } = await browser.follow(toScanin.location!, scanin.issuer);
-    await phone.answer(readLoginPage(page.body).qrUrl, 'deny');
+    await phone.answer(readLoginPage(page.body).qrUrl, decision);
     const { leftTo } = await browser.follow(`${page.url}/complete`, scanin.issuer);
-    const shown = await browser.fetch(leftTo!);
+    return { browser, shown: await browser.fetch(leftTo!) };
+  }
+
+  it('shows the error and error_description Scanin sent back, escaped', async () => {
+    const { browser, shown } = await signInThroughApp('deny');
     expect(shown.status).toBe(400);
     expect(shown.body).toContain('<dd id="error">access_denied</dd>');
     expect(shown.body).toContain('<dd id="error-description">The sign-in was denied on the phone.</dd>');
@@ -95,12 +100,7 @@ describe('the example app of the walk-through', () => {
   });
 
   it('signs out: Scanin\'s end_session with id_token_hint and post_logout_redirect_uri, back to the app, and the Scanin session is over', async () => {
-    const browser = new TestBrowser();
-    const toScanin = await browser.fetch(`${appUrl}/login`);
-    const { page } = await browser.follow(toScanin.location!, scanin.issuer);
-    await phone.answer(readLoginPage(page.body).qrUrl, 'approve');
-    const { leftTo } = await browser.follow(`${page.url}/complete`, scanin.issuer);
-    const signedIn = await browser.fetch(leftTo!);
+    const { browser, shown: signedIn } = await signInThroughApp('approve');
     expect(signedIn.body).toContain('<a class="button" href="/logout" id="sign-out">Sign out</a>');
     expect((await browser.fetch(`${appUrl}/`)).body).toContain('id="sign-out"');
 
