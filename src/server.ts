@@ -29,6 +29,7 @@ import { repeat } from './ops/repeat.ts';
 import { VERSION } from './ops/version.ts';
 import { openPusher } from './push/pusher.ts';
 import { sweepEmailVerifications } from './store/emailVerifications.ts';
+import { signOutEverywhere } from './oidc/logout.ts';
 import { checkClientsWithEngine, readClientsFile } from './oidc/clients.ts';
 import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
@@ -123,6 +124,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     });
     countTokenRequests(provider, metrics);
     const services: Services = { config, issuer, basePath: issuerPath(issuer), db, clock, bus, provider, streams, streamLimits: new StreamLimits(config.streamsPerIp), log, metrics, places, hitCounter, mailer: openMailer(config.mail, log), pusher };
+    provider.use(signOutEverywhere(services));
     const app = createApp(services).callback();
     let stopping = false;
     server.on('request', (req, res) => {

@@ -10,8 +10,12 @@ import { ACCOUNT_CLIENT_ID } from './accountClient.ts';
 import { describeUserAgent } from '../webapp/client/userAgent.ts';
 import type { AccountSession } from './accountSession.ts';
 
-/** A moment as a page shows it: in words relative to now, and exactly (UTC) for `title` and `datetime`. */
-export type When = { text: string; iso: string; exact: string };
+/**
+ * A moment as a page shows it: in words relative to now (`relative`), or as a date and time in
+ * UTC that says so; exactly (UTC) for `title` and `datetime`. In the browser,
+ * views/assets/local-time.js puts the date and the title in the viewer's own time zone.
+ */
+export type When = { text: string; iso: string; exact: string; relative: boolean };
 
 const UNITS: Array<[number, string]> = [[86400, 'day'], [3600, 'hour'], [60, 'minute']];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -22,14 +26,14 @@ export function when(at: number, now: number): When {
   const iso = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const exact = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
   const ago = now - at;
-  let text = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-  if (ago < 60) text = ago < 0 ? exact : 'just now';
-  else if (ago < 14 * 86400) {
+  if (ago < 0) return { text: exact, iso, exact, relative: false };
+  if (ago < 60) return { text: 'just now', iso, exact, relative: true };
+  if (ago < 14 * 86400) {
     const [size, unit] = UNITS.find(([seconds]) => ago >= seconds)!;
     const count = Math.floor(ago / size);
-    text = `${count} ${unit}${count === 1 ? '' : 's'} ago`;
+    return { text: `${count} ${unit}${count === 1 ? '' : 's'} ago`, iso, exact, relative: true };
   }
-  return { text, iso, exact };
+  return { text: `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${iso.slice(11, 16)} UTC`, iso, exact, relative: false };
 }
 
 export const KEY_TYPES: Record<DeviceAlg, string> = { ES256: 'ECDSA P-256 (ES256)', EdDSA: 'Ed25519 (EdDSA)' };

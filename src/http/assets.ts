@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import { VIEWS_DIR } from './render.ts';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
-const FILES = ['account-add-device.js', 'invite-watch.js', 'live-state.js', 'login.js', 'logout.js', 'scan-link.js', 'signup.js', 'style.css'];
+const FILES = ['account-add-device.js', 'invite-watch.js', 'live-state.js', 'local-time.js', 'login.js', 'logout.js', 'scan-link.js', 'signup.js', 'style.css'];
 
 export function mountAssets(router: Router): void {
   const assets = new Map(FILES.map((file) => [file, readFileSync(join(VIEWS_DIR, 'assets', file))]));

@@ -8,6 +8,9 @@ import { displayIp } from '../http/ip.ts';
 import { mountedBasePath } from '../http/issuerPath.ts';
 import { contentSecurityPolicy, originOf } from '../http/csp.ts';
 import { renderView } from '../http/render.ts';
+import type { Services } from '../services.ts';
+import { deliverDueLogouts } from './backchannelLogout.ts';
+import { endAccountSessions } from './sessions.ts';
 
 type Session = Awaited<ReturnType<Provider['Session']['get']>>;
 
@@ -88,6 +91,24 @@ export function frontchannelLogout(provider: Provider, issuer: string) {
     ctx.body = await renderView('logout-frames', { base: mountedBasePath(ctx.req), frames: signedOut, next: next_ });
     // The base policy frames nothing: this page frames each app's front-channel logout URL.
     ctx.set('Content-Security-Policy', contentSecurityPolicy({ frameSrc: signedOut.map((frame) => originOf(frame.url)).filter((origin) => origin !== null) }));
+  };
+}
+
+/**
+ * Provider middleware: "Sign out everywhere" on the logout page does what it says. The engine
+ * ends this browser's session (telling its apps); then every other session of the account ends
+ * too, with its grants and tokens and a queued back-channel logout for each app, exactly as the
+ * account page's "Sign out everywhere" (endAccountSessions), and the logouts are sent at once.
+ * The account is read before the engine forgets the session.
+ */
+export function signOutEverywhere(services: Services) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const confirming = ctx.method === 'POST' && ctx.path.endsWith('/session/end/confirm');
+    const accountId = confirming ? (await services.provider.Session.get(ctx)).accountId : undefined;
+    await next();
+    if (!accountId || ctx.oidc?.route !== 'end_session_confirm' || !ctx.oidc.params?.logout || ctx.status >= 400) return;
+    await endAccountSessions(services.db, accountId);
+    await deliverDueLogouts(services);
   };
 }
 

@@ -9,14 +9,15 @@ import { ClientsFileError } from '../../src/oidc/clients.ts';
 describe('account page rules', () => {
   const now = Date.UTC(2026, 11, 3, 12, 0, 0) / 1000;
 
-  it('says how long ago in words for two weeks, then the date; exact UTC alongside', () => {
+  it('says how long ago in words for two weeks, then the date and time saying UTC; exact UTC alongside', () => {
     expect(when(now - 5, now).text).toBe('just now');
     expect(when(now - 60, now).text).toBe('1 minute ago');
     expect(when(now - 2 * 3600 - 5, now).text).toBe('2 hours ago');
     expect(when(now - 86400, now).text).toBe('1 day ago');
     expect(when(now - 13 * 86400, now).text).toBe('13 days ago');
-    expect(when(now - 14 * 86400, now).text).toBe('19 Nov 2026');
-    expect(when(now + 3600, now)).toEqual({ text: '2026-12-03 13:00 UTC', iso: '2026-12-03T13:00:00Z', exact: '2026-12-03 13:00 UTC' });
+    expect(when(now - 14 * 86400, now)).toEqual({ text: '19 Nov 2026, 12:00 UTC', iso: '2026-11-19T12:00:00Z', exact: '2026-11-19 12:00 UTC', relative: false });
+    expect(when(now - 3600, now).relative).toBe(true);
+    expect(when(now + 3600, now)).toEqual({ text: '2026-12-03 13:00 UTC', iso: '2026-12-03T13:00:00Z', exact: '2026-12-03 13:00 UTC', relative: false });
   });
 
   it('comes back only to /account and the pages under it', () => {

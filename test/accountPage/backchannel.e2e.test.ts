@@ -72,6 +72,30 @@ describe('back-channel logout', () => {
     expect(await logoutTokens()).toEqual([{ sub: here.sub, sid: here.sid }]);
   });
 
+  it('the logout page\'s "Sign out everywhere" signs out every browser of the account, each app told', async () => {
+    const here = await appSignIn();
+    const there = await appSignIn();
+    receiver.tokens.splice(0);
+    const signOut = async (browser: TestBrowser, everywhere: boolean) => {
+      const ask = await browser.fetch(`${scanin.issuer}/session/end`);
+      expect(ask.body).toContain('every browser signed in to your Scanin account is signed out');
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(ask.body)![1]!;
+      const confirmed = await browser.fetch(`${scanin.issuer}/session/end/confirm`, { method: 'POST', form: { xsrf, ...(everywhere ? { logout: 'yes' } : {}) } });
+      expect(confirmed.status).toBe(303);
+    };
+    // openLoginPage throws when the engine skips the QR page (the browser is still signed in).
+    const signedIn = (browser: TestBrowser) => openLoginPage(config, browser).then(() => false, () => true);
+    await signOut(here.browser, true);
+    const told = await logoutTokens();
+    expect(told).toHaveLength(2);
+    expect(told).toEqual(expect.arrayContaining([{ sub: here.sub, sid: here.sid }, { sub: there.sub, sid: there.sid }]));
+    // Both browsers sign in again with the phone: the QR page, not straight back to the app.
+    expect(await signedIn(here.browser)).toBe(false);
+    expect(await signedIn(there.browser)).toBe(false);
+    const ada = await scanin.services.db('accounts').where({ email: 'ada@example.com' }).first() as { id: string };
+    expect(await scanin.services.db('oidc_payloads').where({ model: 'Session', account_id: ada.id })).toEqual([]);
+  });
+
   it('tells the app of a device revoked with `scanin revoke` in another process, and of an account disabled with `scanin users disable`', async () => {
     const grace = await enrolledPhone(scanin, 'grace@example.com', 'grace.json');
     const signIn = async () => {

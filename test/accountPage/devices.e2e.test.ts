@@ -42,7 +42,7 @@ describe('devices on the account page', () => {
     expect(used).toContain('Test Phone');
     expect(used).toContain('signed in this browser');
     expect(used).toContain('ECDSA P-256 (ES256)');
-    expect(used).toMatch(/data-field="last-used"><time datetime="[^"]+Z" title="[^"]+ UTC">just now</);
+    expect(used).toMatch(/data-field="last-used"><time datetime="[^"]+Z" title="[^"]+ UTC" data-relative>just now</);
     expect(used).toContain('data-field="last-ip">127.0.0.1 <span class="muted">(Local network)</span><');
     const unused = deviceBlock(page.body, tabletId);
     expect(unused).toContain('Tablet');

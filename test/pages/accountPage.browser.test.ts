@@ -109,4 +109,32 @@ describe('the account page in Chromium', () => {
     expect(await page.locator('code').count()).toBe(10);
     await context.close();
   });
+
+  it('shows times in the viewer\'s time zone, naming it; the server\'s own text says UTC', async () => {
+    const phone = new Authenticator({ keysFile: join(scanin.dir, 'zone-phone.json') });
+    const { device_id: deviceId } = await phone.enroll(await inviteUrl(scanin, 'zone@example.com', 'Zone Person'), { deviceName: 'Old phone' });
+    // Added on 15 January 2026 at 12:00 UTC: 07:00 in New York (EST), long enough ago to be a date.
+    await scanin.services.db('devices').where({ id: deviceId }).update({ created_at: Date.UTC(2026, 0, 15, 12, 0) / 1000 });
+    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
+    const page = await context.newPage();
+    const html: string[] = [];
+    page.on('response', async (response) => {
+      if (response.url() === `${scanin.issuer}/account` && response.status() === 200) html.push(await response.text());
+    });
+    await page.goto(`${scanin.issuer}/account`);
+    await page.locator('#qr svg').waitFor();
+    await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
+    await page.waitForURL(`${scanin.issuer}/account`);
+    const added = page.locator(`#device-${deviceId} [data-field="added"] time`);
+    await expect.poll(() => added.textContent()).toMatch(/^Jan 15, 2026, 07:00\sAM EST$/);
+    expect(await added.getAttribute('title')).toMatch(/^Jan 15, 2026, 07:00\sAM EST$/);
+    expect(await added.getAttribute('datetime')).toBe('2026-01-15T12:00:00Z');
+    // "just now" needs no zone: its words stay, its title is local.
+    const used = page.locator(`#device-${deviceId} [data-field="last-used"] time`);
+    expect(await used.textContent()).toBe('just now');
+    expect(await used.getAttribute('title')).toMatch(/ E[SD]T$/);
+    // Without the script (or before it runs), the page says which zone it shows.
+    expect(html.at(-1)).toContain('<time datetime="2026-01-15T12:00:00Z" title="2026-01-15 12:00 UTC">15 Jan 2026, 12:00 UTC</time>');
+    await context.close();
+  });
 });

@@ -32,7 +32,7 @@ describe('the issuer\'s own address and the error pages in Chromium', () => {
     const response = await page.goto(`${scanin.issuer}/`);
     expect(response!.status()).toBe(200);
     expect(await shown()).toEqual({ heading: 'Scanin', styled: true });
-    expect(await page.title()).toBe('Scanin · Scanin');
+    expect(await page.title()).toBe('Scanin');
     await page.screenshot({ path: '/tmp/scanin-home.png' });
 
     const discovery = await page.locator('#discovery').getAttribute('href');

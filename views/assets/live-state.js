@@ -6,6 +6,8 @@
 // again. A server that is stopping says `reconnect`: the page listens again at once, which lands
 // on another instance, after a little randomness so that thousands of pages do not arrive at
 // the same instant. Where EventSource is missing, the page polls the state instead.
+// While the stream is down (the server is unreachable, restarting), the page says "Connection
+// lost, retrying…" in a live region, and stops saying it once a stream is open again.
 //
 //   var live = window.scaninLiveState({
 //     url: function () { … },            // the stream's URL, asked at each (re)connection
@@ -18,6 +20,15 @@
 window.scaninLiveState = function (options) {
   'use strict';
   var source = null;
+  // In the page from the start, empty: a live region that appears with its text is often not read out.
+  var lost = document.createElement('p');
+  lost.id = 'connection-lost';
+  lost.className = 'connection-lost';
+  lost.setAttribute('role', 'status');
+  lost.setAttribute('aria-live', 'polite');
+  (document.querySelector('main') || document.body).prepend(lost);
+
+  function connected(yes) { lost.textContent = yes ? '' : 'Connection lost, retrying…'; }
 
   function stop() {
     if (source) source.close();
@@ -35,7 +46,12 @@ window.scaninLiveState = function (options) {
       source.addEventListener(type, function (event) { options.events[type](event.data ? JSON.parse(event.data) : {}); });
     });
     source.addEventListener('reconnect', function () { again(Math.random() * 500); });
-    source.addEventListener('error', function () { if (!options.finished()) again(2000); });
+    source.addEventListener('open', function () { connected(true); });
+    source.addEventListener('error', function () {
+      if (options.finished()) return;
+      connected(false);
+      again(2000);
+    });
   }
 
   function poll() {

@@ -28,6 +28,12 @@
 
   function say(text) { statusText.textContent = text; }
 
+  // "Open it here" opens the code in this tab, where Scanin's web app answers it: the app reads
+  // this mark to show the number this page shows, then comes back (src/webapp/client/sameBrowser.ts).
+  qrLink.addEventListener('click', function () {
+    try { sessionStorage.setItem('scanin-open-here', JSON.stringify({ rid: shownRid, page: pageUrl })); } catch (e) { /* storage off: the app works as for a scanned code */ }
+  });
+
   function showQr(qr) {
     if (qr.rid) shownRid = qr.rid;
     // The SVG comes from our own server, made by the qrcode library from a URL we chose.

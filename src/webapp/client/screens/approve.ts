@@ -7,6 +7,7 @@ import { ApiError, answerLoginRequest, readLoginRequest, readLoginRequestHint, t
 import { sha256 } from '../deviceKeys.ts';
 import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
+import { numberShownHere, returnToSignInPage } from '../sameBrowser.ts';
 import { describeUserAgent } from '../userAgent.ts';
 import { resultScreen } from './result.ts';
 
@@ -32,8 +33,9 @@ async function answer(request: LoginRequest, account: Account, decision: 'approv
     const status = await answerLoginRequest(request, account, decision, num);
     // Enrolled as waiting for confirmation, and the server has taken its answer: it is active now.
     if (account.status !== 'active') await saveAccount({ ...account, status: 'active' });
+    const back = returnToSignInPage(request.rid);
     resultScreen(status === 'approved'
-      ? { title: 'Approved', text: `You are signing in to ${request.client.name}. Look at your browser.` }
+      ? { title: 'Approved', text: back ? `Back to the sign-in to ${request.client.name}…` : `You are signing in to ${request.client.name}. Look at your browser.` }
       : { title: 'Denied', text: `The sign-in to ${request.client.name} was refused.` }, status === 'approved' ? 'ok' : 'error');
   } catch (error) {
     // A revoked key is of no more use: delete it, as §9 asks.
@@ -142,9 +144,16 @@ function showRequest(request: LoginRequest, account: Account): void {
 
   const deny = h('button', { type: 'button', class: 'deny', id: 'deny', onclick: () => answer(request, account, 'deny') }, 'Deny');
   const choices = request.number_choices;
+  const prompt = h('p', { id: 'number-prompt' }, 'Tap the number your browser shows.');
+  // Opened from the sign-in page in this tab: that page is hidden behind this one, so its number is said here.
+  if (choices) {
+    void numberShownHere(request.rid, choices).then((number) => {
+      if (number) prompt.textContent = `Your browser’s sign-in page, behind this one, shows ${number}. Tap ${number}.`;
+    });
+  }
   const decide = choices
     ? h('div', { class: 'numbers-block' },
-      h('p', { id: 'number-prompt' }, 'Tap the number your browser shows.'),
+      prompt,
       h('div', { class: 'numbers', role: 'group', 'aria-labelledby': 'number-prompt' },
         ...choices.map((choice) => h('button', { type: 'button', class: 'number', 'data-number': choice, 'aria-label': `Approve with number ${choice}`, onclick: () => answer(request, account, 'approve', choice) }, choice))),
       h('p', { class: 'small muted' }, 'A wrong number refuses this sign-in.'),
