@@ -33,7 +33,7 @@ import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
-import { connectDatabase } from './store/db.ts';
+import { connectDatabase, describeDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { sweepRateLimits } from './store/rateLimits.ts';
@@ -94,6 +94,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   // Before anything opens: a GEOIP_DB that is no IP database stops the start with its name.
   const places = openPlaceLookup(config.geoipDb);
   const db = await connectDatabase(config.database, log);
+  // Which file (or server) holds the data: a wrong DATABASE_URL shows here, not as missing users.
+  log.info({ database: describeDatabase(config.database) }, 'database opened');
   const server = createServer();
   let bus: EventBus | undefined;
   let hitCounter: HitCounter | undefined;

@@ -134,7 +134,7 @@ describe('the scanin command line', () => {
 
   it('serves: migrates a new database, answers discovery, logs JSON lines with request ids, and stops cleanly on SIGTERM', async () => {
     const { child, issuer, exited, log } = await spawnScanin(testEnv(testDir(), { PORT: '0', LOG_LEVEL: 'info' }));
-    expect(log.lines[0]).toMatchObject({ level: 'info', service: 'scanin', msg: 'Scanin is listening', issuer, port: expect.any(Number) });
+    expect(log.lines.find((line) => line.msg === 'Scanin is listening')).toMatchObject({ level: 'info', service: 'scanin', issuer, port: expect.any(Number) });
 
     const discovery = await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { 'x-request-id': 'rp-trace-42' } });
     expect(discovery.headers.get('x-request-id')).toBe('rp-trace-42');
