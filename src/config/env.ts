@@ -320,8 +320,29 @@ export function loadConfig(env: Env = process.env): Config {
     signup: parseSignup(env.SIGNUP),
     // Browsers keep a cookie at most 400 days whatever it asks for (RFC 6265bis).
     rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
-    geoipDb: parseGeoipDb(env.GEOIP_DB),
     mail: parseMail(env),
     scimToken: secret(env, 'SCIM_TOKEN'),
+    // Last: without its npm package the default throws, and knownVariables still sees every other name.
+    geoipDb: parseGeoipDb(env.GEOIP_DB),
   };
+}
+
+/**
+ * Every variable loadConfig reads: it reads them all whatever their values, so one load from an
+ * environment that records the names asked for lists them, and this list cannot drift from it.
+ */
+export function knownVariables(): Set<string> {
+  const names = new Set<string>();
+  const recording = new Proxy({} as Env, {
+    get(_target, name) {
+      if (typeof name === 'string') names.add(name);
+      return undefined;
+    },
+  });
+  try {
+    loadConfig(recording);
+  } catch {
+    // Only a missing default (GEOIP_DB's package) fails here, after every name has been read.
+  }
+  return names;
 }

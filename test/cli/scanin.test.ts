@@ -231,6 +231,17 @@ describe('the scanin command line', () => {
     }
   });
 
+  it('warns on stderr, and still runs, when a variable looks like one of Scanin\'s but is not', async () => {
+    const result = await cli(SCANIN, ['users', 'list', '--json'], { ...scanin.env, DATABSE_URL: 'sqlite:/elsewhere.db', SCANIN_PORT: '80' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(expect.any(Array));
+    const warnings = result.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
+    expect(warnings).toEqual([
+      'scanin users list: warning: DATABSE_URL is not a variable Scanin reads, and is ignored: did you mean DATABASE_URL?',
+      "scanin users list: warning: SCANIN_PORT is not a variable Scanin reads, and is ignored (see the README's Configuration)",
+    ]);
+  });
+
   it('stops with a message naming the variable when the configuration is wrong', async () => {
     const result = await cli(SCANIN, ['users', 'list'], { ...scanin.env, DATABASE_URL: 'mysql://nope' });
     expect(result.code, result.stderr).toBe(1);
