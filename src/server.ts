@@ -100,9 +100,11 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   let bus: EventBus | undefined;
   let hitCounter: HitCounter | undefined;
   try {
-    await migrate(db);
-    const signingKeys = await loadSigningKeys(db, clock, config.keysSecret);
-    const cookieKeys = await loadCookieKeys(db, config.cookieKeys, config.keysSecret);
+    // Said once, when it happens (a first start, an upgrade): what changed in the database.
+    const applied = await migrate(db);
+    if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+    const signingKeys = await loadSigningKeys(db, clock, config.keysSecret, log);
+    const cookieKeys = await loadCookieKeys(db, config.cookieKeys, config.keysSecret, log);
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);

@@ -1,9 +1,11 @@
-// What Scanin says about itself when it starts: the database it uses (never a password), as JSON
-// log lines an operator reads to see that the configuration is the one meant.
+// What Scanin says about itself when it starts: the database it uses (never a password), and,
+// only when it happens, the migrations it applied and the keys and secrets it generated (never
+// their private parts), as JSON log lines an operator reads to see what changed.
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { startScanin } from '../../src/server.ts';
+import { connectDatabase } from '../../src/store/db.ts';
 import { createTestDatabase } from '../helpers/databases.ts';
 import { testDir, testEnv } from '../helpers/scanin.ts';
 
@@ -38,5 +40,39 @@ describe('the start log', () => {
     } finally {
       await database.drop();
     }
+  });
+
+  it('says once which migrations it applied and which keys and secrets it generated, by name, kid and alg only', async () => {
+    const dir = testDir();
+    const first = await startLog(dir);
+    const migrations = first.find((line) => line.msg === `applied ${(line.migrations as unknown[] | undefined)?.length} migration(s)`);
+    expect(migrations?.migrations).toEqual(expect.arrayContaining(['001_initial']));
+    expect(first.find((line) => line.msg === 'signing keys generated')?.keys).toEqual([
+      { kid: expect.any(String), alg: 'RS256' },
+      { kid: expect.any(String), alg: 'ES256' },
+    ]);
+    expect(first.filter((line) => String(line.msg).startsWith('generated ')).map((line) => [line.level, line.what])).toEqual([
+      ['info', 'the cookie secrets'],
+      ['info', 'the VAPID key'],
+    ]);
+
+    // What was made is in the database, and none of it in the log.
+    const db = await connectDatabase(loadConfig(testEnv(dir)).database);
+    try {
+      const stored = JSON.stringify([await db('settings').select('value'), await db('signing_keys').select('jwk')]);
+      const secrets = [...stored.matchAll(/\\"(?:d|p|q|privateKey)\\":\\"([\w-]{20,})|\[\\"([\w-]{40,})\\"\]/g)].map((match) => match[1] ?? match[2]);
+      expect(secrets.length).toBeGreaterThanOrEqual(5);
+      for (const secret of secrets) expect(JSON.stringify(first)).not.toContain(secret);
+    } finally {
+      await db.destroy();
+    }
+
+    const again = await startLog(dir);
+    expect(again.map((line) => line.msg)).not.toContainEqual(expect.stringMatching(/migration|generated/));
+  });
+
+  it('with COOKIE_KEYS, generates no cookie secret and says none', async () => {
+    const lines = await startLog(testDir(), { COOKIE_KEYS: 'k'.repeat(32) });
+    expect(lines.map((line) => line.what)).not.toContain('the cookie secrets');
   });
 });
