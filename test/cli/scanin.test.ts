@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openLoginPage } from '../helpers/login.ts';
 import { SCANIN_BIN as SCANIN, spawnScanin } from '../helpers/process.ts';
@@ -87,6 +88,30 @@ describe('the scanin command line', () => {
     expect((await listDevices(db, account.id)).map((device) => device.status)).toEqual(['revoked', 'revoked']);
     // An option that is not id-shaped is still an unknown option.
     expect((await scaninCli('revoke', '-x')).code).toBe(2);
+  });
+
+  it('revokes while another connection holds the database\'s write lock past busy_timeout, and writes meanwhile', { timeout: 60_000 }, async () => {
+    const { db, clock } = scanin.services;
+    const account = await ensureAccount(db, clock, 'busy@example.com', 'Busy');
+    const id = 'busy_' + 'A'.repeat(38);
+    await insertDevice(db, { id, account_id: account.id, name: 'Busy Phone', alg: 'ES256', public_jwk: generateDeviceKey('ES256').publicJwk, status: 'active', created_at: clock() });
+    const other = new sqlite3.Database(scanin.config.database.client === 'sqlite' ? scanin.config.database.filename : '');
+    const run = (sql: string) => new Promise<void>((resolve, reject) => other.run(sql, (error) => (error ? reject(error) : resolve())));
+    try {
+      await run('BEGIN IMMEDIATE');
+      await run(`INSERT INTO settings (key, value) VALUES ('busy.test', '1')`);
+      const revoking = scaninCli('revoke', id);
+      // Longer than busy_timeout (5 s) after the command's first write: it is refused once and waits again.
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await run(`UPDATE settings SET value = '2' WHERE key = 'busy.test'`);
+      await run('COMMIT');
+      const revoked = await revoking;
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toContain(`revoked ${id}`);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+    expect((await listDevices(db, account.id)).map((device) => device.status)).toEqual(['revoked']);
   });
 
   it('takes a sub that begins with "-" as the account, as an argument or an option\'s value, keeping the arguments in order', async () => {
