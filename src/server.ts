@@ -41,6 +41,7 @@ import { openHitCounter, type HitCounter } from './ratelimit/hitCounters.ts';
 import { sweepRememberedBrowsers } from './store/rememberedBrowsers.ts';
 import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
+import { HEARTBEAT_SECONDS, registerInstance, removeInstance, touchInstance } from './store/instances.ts';
 import { recordIssuer } from './store/settings.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -99,6 +100,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   const server = createServer();
   let bus: EventBus | undefined;
   let hitCounter: HitCounter | undefined;
+  let registeredInstance: string | undefined;
   try {
     // Said once, when it happens (a first start, an upgrade): what changed in the database.
     const applied = await migrate(db);
@@ -108,6 +110,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
+    const instanceId = (registeredInstance = await registerInstance(db, issuer, clock()));
     bus = await openBus(config.database, db, log);
     // Before the engine: it counts rate-limit hits and trips (ratelimit/limitEngineRoutes.ts).
     hitCounter = await openHitCounter(config.database, db, clock, log);
@@ -153,6 +156,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       publishedKids = kids;
       log.info({ kids: keys.map((key) => key.kid) }, 'signing keys reloaded');
     };
+    // While it runs, the instance says so: `scanin invite` then links to a running issuer.
+    const heartbeat = repeat(HEARTBEAT_SECONDS * 1000, () => touchInstance(db, instanceId, issuer, clock()).catch((error: unknown) => log.error({ err: error }, 'instance heartbeat failed')));
     const keyReloader = setInterval(() => {
       reloadKeys().catch((error: unknown) => log.error({ err: error }, 'signing keys reload failed'));
     }, config.keysReloadInterval * 1000);
@@ -186,6 +191,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
           server.closeIdleConnections();
         });
         services.streams.stop();
+        await heartbeat.stop();
+        await removeInstance(db, instanceId).catch((error: unknown) => log.error({ err: error }, 'could not remove this instance from the running ones'));
         await logoutDelivery.stop();
         await mailDelivery?.stop();
         mailer?.close();
@@ -198,6 +205,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     server.close();
     await hitCounter?.close();
     await bus?.close();
+    if (registeredInstance) await removeInstance(db, registeredInstance).catch(() => {});
     await db.destroy();
     throw error;
   }

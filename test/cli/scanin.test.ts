@@ -210,6 +210,29 @@ describe('the scanin command line', () => {
     expect(result.stderr).not.toContain('warning');
   });
 
+  it('invite without ISSUER links to the instance running now, not to one started later and stopped; with none running, to the last started, said on stderr', async () => {
+    const dir = testDir();
+    const running = await startTestScanin({ dir });
+    const stopped = await startTestScanin({ dir });
+    await stopped.close();
+    const { ISSUER: _unset, ...env } = running.env;
+    const link = (result: Result) => result.stdout.trim().split('\n').at(-1);
+    try {
+      const result = await cli(SCANIN, ['invite', 'fay@example.com'], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(link(result)).toMatch(new RegExp(`^${running.issuer}/e/`));
+      expect(result.stderr).not.toContain('warning');
+      expect(link(await cli(SCANIN, ['invite', 'fay@example.com'], { ...env, ISSUER: 'https://id.example.com' }))).toMatch(/^https:\/\/id\.example\.com\/e\//);
+    } finally {
+      await running.close();
+    }
+    const none = await cli(SCANIN, ['invite', 'gus@example.com'], env);
+    expect(none.code, none.stderr).toBe(0);
+    expect(link(none)).toMatch(new RegExp(`^${stopped.issuer}/e/`));
+    const warnings = none.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
+    expect(warnings).toEqual([`scanin invite: warning: no Scanin is running on this database now, so the link uses the issuer it last started with, ${stopped.issuer}; set ISSUER to the URL Scanin is reached at`]);
+  });
+
   it('invite without ISSUER on a database no server has started on warns that its link is a guess', async () => {
     const { PORT: _port, HOST: _host, ...env } = testEnv(testDir());
     const result = await cli(SCANIN, ['invite', 'erin@example.com'], env);
