@@ -35,7 +35,7 @@ import { replaceEngineKeys } from './oidc/engineKeys.ts';
 import { loadCookieKeys, loadSigningKeys, publishedSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
-import { connectDatabase } from './store/db.ts';
+import { connectDatabase, describeDatabase } from './store/db.ts';
 import { sweepRequestIds } from './store/deviceRequestIds.ts';
 import { sweepLoginRequests } from './store/loginRequests.ts';
 import { sweepRateLimits } from './store/rateLimits.ts';
@@ -43,6 +43,7 @@ import { openHitCounter, type HitCounter } from './ratelimit/hitCounters.ts';
 import { sweepRememberedBrowsers } from './store/rememberedBrowsers.ts';
 import { StreamLimits } from './login/streamLimits.ts';
 import { migrate } from './store/migrate.ts';
+import { HEARTBEAT_SECONDS, registerInstance, removeInstance, touchInstance } from './store/instances.ts';
 import { recordIssuer } from './store/settings.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -96,16 +97,22 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
   // Before anything opens: a GEOIP_DB that is no IP database stops the start with its name.
   const places = openPlaceLookup(config.geoipDb);
   const db = await connectDatabase(config.database, log);
+  // Which file (or server) holds the data: a wrong DATABASE_URL shows here, not as missing users.
+  log.info({ database: describeDatabase(config.database) }, 'database opened');
   const server = createServer();
   let bus: EventBus | undefined;
   let hitCounter: HitCounter | undefined;
+  let registeredInstance: string | undefined;
   try {
-    await migrate(db);
-    const signingKeys = await loadSigningKeys(db, clock, config.keysSecret);
-    const cookieKeys = await loadCookieKeys(db, config.cookieKeys, config.keysSecret);
+    // Said once, when it happens (a first start, an upgrade): what changed in the database.
+    const applied = await migrate(db);
+    if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+    const signingKeys = await loadSigningKeys(db, clock, config.keysSecret, log);
+    const cookieKeys = await loadCookieKeys(db, config.cookieKeys, config.keysSecret, log);
     const port = await listen(server, config.port, config.host);
     const issuer = config.issuer ?? defaultIssuer(config.host, port);
     await recordIssuer(db, issuer);
+    const instanceId = (registeredInstance = await registerInstance(db, issuer, clock()));
     bus = await openBus(config.database, db, log);
     // Before the engine: it counts rate-limit hits and trips (ratelimit/limitEngineRoutes.ts).
     hitCounter = await openHitCounter(config.database, db, clock, log);
@@ -152,6 +159,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
       publishedKids = kids;
       log.info({ kids: keys.map((key) => key.kid) }, 'signing keys reloaded');
     };
+    // While it runs, the instance says so: `scanin invite` then links to a running issuer.
+    const heartbeat = repeat(HEARTBEAT_SECONDS * 1000, () => touchInstance(db, instanceId, issuer, clock()).catch((error: unknown) => log.error({ err: error }, 'instance heartbeat failed')));
     const keyReloader = setInterval(() => {
       reloadKeys().catch((error: unknown) => log.error({ err: error }, 'signing keys reload failed'));
     }, config.keysReloadInterval * 1000);
@@ -185,6 +194,8 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
           server.closeIdleConnections();
         });
         services.streams.stop();
+        await heartbeat.stop();
+        await removeInstance(db, instanceId).catch((error: unknown) => log.error({ err: error }, 'could not remove this instance from the running ones'));
         await logoutDelivery.stop();
         await mailDelivery?.stop();
         mailer?.close();
@@ -197,6 +208,7 @@ export async function startScanin(config: Config, clock: Clock = systemClock, op
     server.close();
     await hitCounter?.close();
     await bus?.close();
+    if (registeredInstance) await removeInstance(db, registeredInstance).catch(() => {});
     await db.destroy();
     throw error;
   }

@@ -1,6 +1,7 @@
 // The audit trail. Every security-relevant event goes through `recordAudit`: one row in the
-// database (kept AUDIT_RETENTION_DAYS, default 90, then swept) and one JSON line on stdout, so a
-// log shipper sees it at once and an operator can read it back with `npx scanin audit`.
+// database (kept AUDIT_RETENTION_DAYS, default 90, then swept) and one JSON line in the log, so a
+// log shipper sees it at once and an operator can read it back with `npx scanin audit`. The
+// server's log is stdout; a command line's is stderr, its stdout being the command's answer.
 //
 // Event names are dotted, lower-case, past tense where it fits:
 //   enrollment                a device was bound to an account
@@ -13,6 +14,7 @@
 //   rate_limit                a rate limit was passed (recorded once per window and subject)
 //   admin.<command>           an administrative command (admin.invite, …)
 // Others (accounts, sign-up, SSO) add their own names in the same style.
+import { pino } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/env.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
@@ -31,7 +33,7 @@ export type AuditEvent = {
 
 export type AuditEntry = Required<Omit<AuditEvent, 'detail'>> & { id: number; at: number; detail: AuditEvent['detail'] | null };
 
-/** `log`: the stream the entry joins on stdout (the server's logger; a command line has none). */
+/** `log`: the log the entry joins (the server's logger; a command line has none: then stderr). */
 export type AuditTarget = { db: Db; clock: Clock; config: Pick<Config, 'auditStdout'>; log?: Logger; metrics?: Pick<Metrics, 'logins'> };
 
 let standaloneLog: Logger | undefined;
@@ -68,7 +70,9 @@ export async function recordAudit(target: AuditTarget, event: AuditEvent): Promi
   if (event.event.startsWith('login.')) target.metrics?.logins.inc({ outcome: event.event.slice('login.'.length) });
   if (target.config.auditStdout) {
     // One stream with the rest of the log, but written whatever LOG_LEVEL says: AUDIT_STDOUT decides.
-    const log = (target.log ?? (standaloneLog ??= createLogger('info'))).child({}, { level: 'info' });
+    // Without a server's logger (`scanin invite`, …) the line goes to stderr: stdout is the
+    // command's answer, which a script parses (--json) or reads (the link on the last line).
+    const log = (target.log ?? (standaloneLog ??= createLogger('info', pino.destination(2)))).child({}, { level: 'info' });
     const { event, account_id, device_id, ip, client_id, detail } = entry;
     log.info({ type: 'audit', event, account_id, device_id, ip, client_id, ...(detail ? { detail } : {}) }, 'audit');
   }

@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseArgsMessage } from '../cli/parseArgsMessage.ts';
 import { DEVICE_ALGS, type DeviceAlg } from '../protocol/jwk.ts';
 import { Authenticator, type Decision, type LoginRequest } from './authenticator.ts';
+import { DEVICE_KEYS_VARIABLE } from './keysVariable.ts';
 
 export type CliIo = {
   out: (line: string) => void;
@@ -194,7 +195,7 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     throw new UsageError(`${name} takes ${wanted}, got ${positionals.length} argument(s)`, command.usage);
   }
 
-  const keysFile = stringOption(values, 'keys') ?? stringOption(global.values, 'keys') ?? (io.env.SCANIN_DEVICE_KEYS || join(homedir(), '.scanin-device.json'));
+  const keysFile = stringOption(values, 'keys') ?? stringOption(global.values, 'keys') ?? (io.env[DEVICE_KEYS_VARIABLE] || join(homedir(), '.scanin-device.json'));
   const authenticator = new Authenticator({ keysFile, ...(io.fetch && { fetch: io.fetch }), ...(io.now && { now: io.now }) });
   const url = positionals[0] ?? '';
 

@@ -1,6 +1,7 @@
 // `npx scanin <command>`: run the server and administer accounts from the shell.
 import { parseArgs } from 'node:util';
 import { commands, type Command, type CommandGroup } from './commands.ts';
+import { unknownVariableWarnings } from '../config/unknownVariables.ts';
 import { parseArgsMessage } from './parseArgsMessage.ts';
 import type { Values } from './shared.ts';
 
@@ -81,6 +82,8 @@ async function run(argv: string[]): Promise<number> {
     console.error(`scanin ${label}: expected ${command.positionals} argument(s)\n\n${command.usage}`);
     return 2;
   }
+  // Every command, serve included, reads the same configuration: one place to warn about it.
+  for (const warning of unknownVariableWarnings(process.env)) console.error(`scanin ${label}: warning: ${warning}`);
   try {
     return await command.run(parsed.positionals, parsed.values);
   } catch (error) {

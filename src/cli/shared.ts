@@ -5,6 +5,7 @@ import { systemClock } from '../clock.ts';
 import { defaultIssuer, loadConfig, type Config } from '../config/env.ts';
 import { findAccountByEmail, findAccountById, normalizeEmail, type Account } from '../store/accounts.ts';
 import { connectDatabase, type Db } from '../store/db.ts';
+import { runningIssuer } from '../store/instances.ts';
 import { migrate } from '../store/migrate.ts';
 import { lastIssuer } from '../store/settings.ts';
 import { pino } from 'pino';
@@ -47,11 +48,19 @@ export function withDatabase<T>(task: (db: Db, config: Config) => Promise<T>): P
   });
 }
 
-/** ISSUER, else the issuer the server last started with on this database, else a guess said out loud. */
+/**
+ * ISSUER, else the issuer of a Scanin running on this database now, else the one it last started
+ * with (said out loud: it may have been another port), else a guess said out loud.
+ */
 export async function inviteIssuer(db: Db, config: Config): Promise<string> {
   if (config.issuer) return config.issuer;
+  const running = await runningIssuer(db, systemClock());
+  if (running) return running;
   const last = await lastIssuer(db);
-  if (last) return last;
+  if (last) {
+    console.error(`scanin invite: warning: no Scanin is running on this database now, so the link uses the issuer it last started with, ${last}; set ISSUER to the URL Scanin is reached at`);
+    return last;
+  }
   const guess = defaultIssuer(config.host, config.port);
   console.error(`scanin invite: warning: Scanin has not started on this database yet, so the link assumes ${guess}; set ISSUER to the URL Scanin is reached at`);
   return guess;

@@ -2,7 +2,7 @@
 // with errors that name the variable and say what a good value looks like.
 import { statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { defaultGeoDatabase } from '../geo/defaultDatabase.ts';
 import type { ProxyTrust } from '../http/ip.ts';
 import { isRateLimitRule, RATE_LIMIT_RULES, type RateLimits } from '../ratelimit/rules.ts';
@@ -120,7 +120,17 @@ export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseCo
   if (raw.startsWith('sqlite:')) {
     const filename = raw.slice('sqlite:'.length);
     if (!filename) throw new ConfigError(name, 'sqlite: needs a file path, as in sqlite:./data/scanin.db');
-    return { client: 'sqlite', filename: filename === ':memory:' ? filename : resolve(filename) };
+    if (filename === ':memory:') return { client: 'sqlite', filename };
+    // A typo in the path would otherwise start an empty database beside the real one.
+    const directory = dirname(resolve(filename));
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(directory).isDirectory();
+    } catch {
+      throw new ConfigError(name, `the directory ${directory} does not exist (create it, or fix the path)`);
+    }
+    if (!isDirectory) throw new ConfigError(name, `${directory} is not a directory (fix the path)`);
+    return { client: 'sqlite', filename: resolve(filename) };
   }
   if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
     try {
@@ -284,7 +294,8 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host: env.HOST || '0.0.0.0',
     issuer: env.ISSUER ? parseIssuer(env.ISSUER) : undefined,
-    database: parseDatabaseUrl(env.DATABASE_URL || 'sqlite:./data/scanin.db'),
+    // The default's directory, ./data, is created when the database opens (store/db.ts).
+    database: env.DATABASE_URL ? parseDatabaseUrl(env.DATABASE_URL) : { client: 'sqlite', filename: resolve('./data/scanin.db') },
     clientsFile: resolve(env.CLIENTS_FILE || './clients.json'),
     cookieKeys: cookieKeys(env),
     requestTtl: integer(env, 'REQUEST_TTL', 60, 10, 600),
@@ -309,8 +320,29 @@ export function loadConfig(env: Env = process.env): Config {
     signup: parseSignup(env.SIGNUP),
     // Browsers keep a cookie at most 400 days whatever it asks for (RFC 6265bis).
     rememberAccountDays: integer(env, 'REMEMBER_ACCOUNT_DAYS', 180, 0, 400),
-    geoipDb: parseGeoipDb(env.GEOIP_DB),
     mail: parseMail(env),
     scimToken: secret(env, 'SCIM_TOKEN'),
+    // Last: without its npm package the default throws, and knownVariables still sees every other name.
+    geoipDb: parseGeoipDb(env.GEOIP_DB),
   };
+}
+
+/**
+ * Every variable loadConfig reads: it reads them all whatever their values, so one load from an
+ * environment that records the names asked for lists them, and this list cannot drift from it.
+ */
+export function knownVariables(): Set<string> {
+  const names = new Set<string>();
+  const recording = new Proxy({} as Env, {
+    get(_target, name) {
+      if (typeof name === 'string') names.add(name);
+      return undefined;
+    },
+  });
+  try {
+    loadConfig(recording);
+  } catch {
+    // Only a missing default (GEOIP_DB's package) fails here, after every name has been read.
+  }
+  return names;
 }

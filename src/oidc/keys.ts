@@ -15,6 +15,7 @@
 // activation delay is longer than the reload interval (the command refuses otherwise).
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import type { Logger } from '../log/logger.ts';
 import { jwkThumbprint } from '../protocol/jwk.ts';
 import type { Db } from '../store/db.ts';
 import { isSealed, seal, unseal } from '../store/sealed.ts';
@@ -90,12 +91,16 @@ export async function readSigningKeys(db: Db, now: number, secret: string | unde
  * At start: a first key of each algorithm if there is none, and, with a secret, every plain key
  * sealed (how keys stored before KEYS_SECRET was set get encrypted). A wrong secret fails here.
  */
-async function prepareSigningKeys(db: Db, clock: Clock, secret: string | undefined): Promise<void> {
+async function prepareSigningKeys(db: Db, clock: Clock, secret: string | undefined, log: Logger | undefined): Promise<void> {
   const rows = await listSigningKeys(db);
   const now = clock();
   const missing = SIGNING_ALGS.filter((alg) => !rows.some((row) => row.alg === alg));
   // Instances starting together may each add one: the later key wins, both stay published.
-  if (missing.length) await insertSigningKeys(db, missing.map((alg) => newRow(alg, secret, now, now)));
+  if (missing.length) {
+    const created = missing.map((alg) => newRow(alg, secret, now, now));
+    await insertSigningKeys(db, created);
+    log?.info({ keys: created.map(({ kid, alg }) => ({ kid, alg })) }, 'signing keys generated');
+  }
   for (const row of rows) {
     const plain = unseal(row.jwk, secret, 'the signing keys');
     if (secret && !isSealed(row.jwk)) await replaceStoredJwk(db, row.kid, row.jwk, seal(plain, secret));
@@ -123,22 +128,26 @@ export async function publishedSigningKeys(db: Db, now: number, secret: string |
     .map((key) => key.jwk);
 }
 
-/** At start: the keys prepared, then those to publish now. */
-export async function loadSigningKeys(db: Db, clock: Clock, secret: string | undefined): Promise<JsonWebKey[]> {
-  await prepareSigningKeys(db, clock, secret);
+/** At start: the keys prepared (keys made are logged on `log`, by kid and alg), then those to publish now. */
+export async function loadSigningKeys(db: Db, clock: Clock, secret: string | undefined, log?: Logger): Promise<JsonWebKey[]> {
+  await prepareSigningKeys(db, clock, secret, log);
   return publishedSigningKeys(db, clock(), secret);
 }
 
 /**
  * A secret Scanin makes once and keeps in the settings: plain (a JSON array or object, never a
  * string), or sealed with KEYS_SECRET when there is one (a string); one stored plain from before
- * KEYS_SECRET is sealed now. `what` names it in errors.
+ * KEYS_SECRET is sealed now. `what` names it in errors and in the line `log` gets when it is made.
  */
-export async function generatedSecret<T extends object>(db: Db, key: string, create: () => T, secret: string | undefined, what: string): Promise<T> {
+export async function generatedSecret<T extends object>(db: Db, key: string, create: () => T, secret: string | undefined, what: string, log?: Logger): Promise<T> {
+  let made: T | string | undefined;
   const stored = await getOrCreateSetting<T | string>(db, key, () => {
     const value = create();
-    return secret ? seal(JSON.stringify(value), secret) : value;
+    return (made = secret ? seal(JSON.stringify(value), secret) : value);
   });
+  // The first value written is kept: this one was made here when it is the one stored (random
+  // bytes, and a sealed value has a random IV, so no other instance's equals it).
+  if (JSON.stringify(stored) === JSON.stringify(made)) log?.info({ what }, `generated ${what}, kept in the database`);
   if (typeof stored !== 'string') {
     if (secret) await db('settings').where({ key, value: JSON.stringify(stored) }).update({ value: JSON.stringify(seal(JSON.stringify(stored), secret)) });
     return stored;
@@ -147,7 +156,7 @@ export async function generatedSecret<T extends object>(db: Db, key: string, cre
 }
 
 /** Cookie-signing secrets: from COOKIE_KEYS when given, otherwise made once and persisted. */
-export async function loadCookieKeys(db: Db, configured: string[] | undefined, secret: string | undefined): Promise<string[]> {
+export async function loadCookieKeys(db: Db, configured: string[] | undefined, secret: string | undefined, log?: Logger): Promise<string[]> {
   if (configured) return configured;
-  return generatedSecret(db, 'oidc.cookie_keys', () => [randomBytes(32).toString('base64url')], secret, 'the cookie secrets');
+  return generatedSecret(db, 'oidc.cookie_keys', () => [randomBytes(32).toString('base64url')], secret, 'the cookie secrets', log);
 }

@@ -27,7 +27,7 @@ type VapidKeys = { publicKey: string; privateKey: string };
 
 export async function openPusher(inputs: { db: Db; config: Config; issuer: string; log: Logger }): Promise<Pusher> {
   const { db, config, issuer, log } = inputs;
-  const keys = await generatedSecret<VapidKeys>(db, 'push.vapid_keys', () => webpush.generateVAPIDKeys(), config.keysSecret, 'the VAPID key');
+  const keys = await generatedSecret<VapidKeys>(db, 'push.vapid_keys', () => webpush.generateVAPIDKeys(), config.keysSecret, 'the VAPID key', log);
   // RFC 8292 §2.1: a contact for the push service, an https URL or a mailto:. A development
   // issuer on http gives the mail sender, or a placeholder.
   const subject = issuer.startsWith('https:') ? issuer : 'mailto:scanin@localhost.localdomain';

@@ -51,6 +51,7 @@ export function openDatabase(config: DatabaseConfig, log?: Logger): Db {
     pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
     return knex({ client: 'pg', connection: config.connectionString, pool: { min: 0, max: 10 }, log: knexLog(log) });
   }
+  // Only the default ./data can be missing here: DATABASE_URL's directory must exist (config/env.ts).
   if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
   return knex({
     // knex's sqlite3 client, reusing prepared statements (see sqliteStatements.ts).

@@ -19,6 +19,9 @@ declare module 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js' {
   export default class Transaction_Sqlite {
     constructor(client: unknown, ...args: unknown[]);
     readonly client: unknown;
+    readonly readOnly?: boolean;
+    begin(connection: unknown): Promise<unknown>;
+    query(connection: unknown, sql: string): Promise<unknown>;
     acquireConnection(config: any, cb: (connection: any) => Promise<unknown>): Promise<unknown>;
   }
 }

@@ -12,6 +12,9 @@
 //   finalized) rather than trusted again.
 // - Statements share the one connection instead of taking it from knex's pool in turn
 //   (sqliteSharedConnection.ts); a transaction still has it alone.
+//
+// And two for a second process on the file (the CLI beside the server), where busy_timeout alone
+// leaves SQLITE_BUSY (see mayRunAgain and GatedTransaction.begin).
 import Client_SQLite3 from 'knex/lib/dialects/sqlite3/index.js';
 import Transaction_Sqlite from 'knex/lib/dialects/sqlite3/execution/sqlite-transaction.js';
 import { SharedConnection } from './sqliteSharedConnection.ts';
@@ -34,8 +37,23 @@ function cacheOf(connection: Connection): Map<string, Promise<Statement>> {
   return cache;
 }
 
-/** A transaction has the connection to itself: it waits for the statements running on it, and holds off new ones until it ends. */
+/** Times a statement that found the file locked past busy_timeout runs again before its caller sees SQLITE_BUSY. */
+const BUSY_RETRIES = 2;
+
+/** The BEGIN of a write transaction: it takes the write lock at once (see GatedTransaction.begin). */
+const BEGIN_WRITE = 'BEGIN IMMEDIATE;';
+
+/**
+ * A transaction has the connection to itself: it waits for the statements running on it, and holds off new ones until it ends.
+ * It begins IMMEDIATE, holding the write lock from its first statement: a deferred BEGIN reads on
+ * a snapshot, and its first write then fails at once with SQLITE_BUSY (no busy_timeout helps)
+ * whenever another process wrote since, as `scanin revoke` did beside a running server.
+ */
 class GatedTransaction extends Transaction_Sqlite {
+  override begin(connection: Connection): Promise<unknown> {
+    return this.query(connection, this.readOnly ? 'BEGIN;' : BEGIN_WRITE);
+  }
+
   override async acquireConnection(config: { connection?: Connection } | undefined, cb: (connection: Connection) => Promise<unknown>): Promise<unknown> {
     const client = this.client as CachedStatementsSqlite3;
     // A nested transaction (a savepoint) runs on its parent's connection, already held.
@@ -134,16 +152,28 @@ export class CachedStatementsSqlite3 extends Client_SQLite3 {
     const client = this;
     return new Promise((resolve, reject) => {
       // A function, not an arrow: node-sqlite3 passes lastID and changes as `this`.
-      statement[method](obj.bindings ?? [], function (error, rows) {
-        if (error) {
-          client.forget(connection, sql, pending);
-          return reject(error);
-        }
-        obj.response = rows;
-        obj.context = { lastID: this.lastID, changes: this.changes };
-        resolve(obj);
-      });
+      const run = (retries: number) =>
+        statement[method](obj.bindings ?? [], function (error, rows) {
+          if (error) {
+            if (retries > 0 && client.mayRunAgain(connection, sql, error)) return run(retries - 1);
+            client.forget(connection, sql, pending);
+            return reject(error);
+          }
+          obj.response = rows;
+          obj.context = { lastID: this.lastID, changes: this.changes };
+          resolve(obj);
+        });
+      run(BUSY_RETRIES);
     });
+  }
+
+  /**
+   * Whether a statement refused for a lock another process held past busy_timeout may simply run
+   * again: one outside a transaction changed nothing, nor did a write transaction's BEGIN; inside
+   * a transaction it may not (the transaction fails whole, and says so).
+   */
+  private mayRunAgain(connection: Connection & { __knexTxId?: string }, sql: string, error: Error & { code?: string }): boolean {
+    return error.code === 'SQLITE_BUSY' && (sql === BEGIN_WRITE || !connection.__knexTxId);
   }
 
   override async destroyRawConnection(connection: Connection): Promise<void> {

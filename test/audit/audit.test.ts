@@ -93,10 +93,20 @@ describe('the audit trail of a running Scanin', () => {
     expect(bad.stderr).toContain('--since: expected an ISO date');
   });
 
-  it('writes one JSON line per event to stdout when AUDIT_STDOUT is on (the default)', { timeout: 30_000 }, async () => {
+  it('writes one JSON line per event to the log when AUDIT_STDOUT is on (the default): stderr for a command, whose stdout is its answer', { timeout: 60_000 }, async () => {
     const invited = await scaninCli(scanin, ['invite', 'stdout-audit@example.com'], { AUDIT_STDOUT: 'true' });
-    const line = invited.stdout.split('\n').find((text) => text.startsWith('{'))!;
+    expect(invited.code, invited.stderr).toBe(0);
+    const line = invited.stderr.split('\n').find((text) => text.startsWith('{'))!;
     expect(JSON.parse(line)).toMatchObject({ type: 'audit', event: 'admin.invite', detail: { email: 'stdout-audit@example.com' } });
+    // The answer alone: the QR code, then the link as the last line; no JSON line among them.
+    expect(invited.stdout).not.toContain('"type":"audit"');
+    expect(invited.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^${scanin.issuer}/e/[\\w-]+$`));
+
+    const created = await scaninCli(scanin, ['users', 'create', 'json-audit@example.com'], { AUDIT_STDOUT: 'true' });
+    expect(created.stderr).toContain('"type":"audit"');
+    expect(created.stdout).not.toContain('"type":"audit"');
+    const listed = await scaninCli(scanin, ['users', 'list', '--json'], { AUDIT_STDOUT: 'true' });
+    expect((JSON.parse(listed.stdout) as { email: string }[]).map((user) => user.email)).toContain('json-audit@example.com');
   });
 });
 

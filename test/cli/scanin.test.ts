@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openLoginPage } from '../helpers/login.ts';
 import { SCANIN_BIN as SCANIN, spawnScanin } from '../helpers/process.ts';
@@ -89,6 +90,30 @@ describe('the scanin command line', () => {
     expect((await scaninCli('revoke', '-x')).code).toBe(2);
   });
 
+  it('revokes while another connection holds the database\'s write lock past busy_timeout, and writes meanwhile', { timeout: 60_000 }, async () => {
+    const { db, clock } = scanin.services;
+    const account = await ensureAccount(db, clock, 'busy@example.com', 'Busy');
+    const id = 'busy_' + 'A'.repeat(38);
+    await insertDevice(db, { id, account_id: account.id, name: 'Busy Phone', alg: 'ES256', public_jwk: generateDeviceKey('ES256').publicJwk, status: 'active', created_at: clock() });
+    const other = new sqlite3.Database(scanin.config.database.client === 'sqlite' ? scanin.config.database.filename : '');
+    const run = (sql: string) => new Promise<void>((resolve, reject) => other.run(sql, (error) => (error ? reject(error) : resolve())));
+    try {
+      await run('BEGIN IMMEDIATE');
+      await run(`INSERT INTO settings (key, value) VALUES ('busy.test', '1')`);
+      const revoking = scaninCli('revoke', id);
+      // Longer than busy_timeout (5 s) after the command's first write: it is refused once and waits again.
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await run(`UPDATE settings SET value = '2' WHERE key = 'busy.test'`);
+      await run('COMMIT');
+      const revoked = await revoking;
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toContain(`revoked ${id}`);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+    expect((await listDevices(db, account.id)).map((device) => device.status)).toEqual(['revoked']);
+  });
+
   it('takes a sub that begins with "-" as the account, as an argument or an option\'s value, keeping the arguments in order', async () => {
     const { db, clock } = scanin.services;
     const account = await ensureAccount(db, clock, 'dashsub@example.com', 'Dash Sub');
@@ -134,7 +159,7 @@ describe('the scanin command line', () => {
 
   it('serves: migrates a new database, answers discovery, logs JSON lines with request ids, and stops cleanly on SIGTERM', async () => {
     const { child, issuer, exited, log } = await spawnScanin(testEnv(testDir(), { PORT: '0', LOG_LEVEL: 'info' }));
-    expect(log.lines[0]).toMatchObject({ level: 'info', service: 'scanin', msg: 'Scanin is listening', issuer, port: expect.any(Number), version: expect.any(String), node: process.version });
+    expect(log.lines.find((line) => line.msg === 'Scanin is listening')).toMatchObject({ level: 'info', service: 'scanin', issuer, port: expect.any(Number), version: expect.any(String), node: process.version });
 
     const discovery = await fetch(`${issuer}/.well-known/openid-configuration`, { headers: { 'x-request-id': 'rp-trace-42' } });
     expect(discovery.headers.get('x-request-id')).toBe('rp-trace-42');
@@ -185,6 +210,29 @@ describe('the scanin command line', () => {
     expect(result.stderr).not.toContain('warning');
   });
 
+  it('invite without ISSUER links to the instance running now, not to one started later and stopped; with none running, to the last started, said on stderr', async () => {
+    const dir = testDir();
+    const running = await startTestScanin({ dir });
+    const stopped = await startTestScanin({ dir });
+    await stopped.close();
+    const { ISSUER: _unset, ...env } = running.env;
+    const link = (result: Result) => result.stdout.trim().split('\n').at(-1);
+    try {
+      const result = await cli(SCANIN, ['invite', 'fay@example.com'], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(link(result)).toMatch(new RegExp(`^${running.issuer}/e/`));
+      expect(result.stderr).not.toContain('warning');
+      expect(link(await cli(SCANIN, ['invite', 'fay@example.com'], { ...env, ISSUER: 'https://id.example.com' }))).toMatch(/^https:\/\/id\.example\.com\/e\//);
+    } finally {
+      await running.close();
+    }
+    const none = await cli(SCANIN, ['invite', 'gus@example.com'], env);
+    expect(none.code, none.stderr).toBe(0);
+    expect(link(none)).toMatch(new RegExp(`^${stopped.issuer}/e/`));
+    const warnings = none.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
+    expect(warnings).toEqual([`scanin invite: warning: no Scanin is running on this database now, so the link uses the issuer it last started with, ${stopped.issuer}; set ISSUER to the URL Scanin is reached at`]);
+  });
+
   it('invite without ISSUER on a database no server has started on warns that its link is a guess', async () => {
     const { PORT: _port, HOST: _host, ...env } = testEnv(testDir());
     const result = await cli(SCANIN, ['invite', 'erin@example.com'], env);
@@ -229,6 +277,17 @@ describe('the scanin command line', () => {
       const lines = result.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
       expect(lines).toEqual([`scanin ${command}: DATABASE_URL: ${says}`]);
     }
+  });
+
+  it('warns on stderr, and still runs, when a variable looks like one of Scanin\'s but is not', async () => {
+    const result = await cli(SCANIN, ['users', 'list', '--json'], { ...scanin.env, DATABSE_URL: 'sqlite:/elsewhere.db', SCANIN_PORT: '80' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(expect.any(Array));
+    const warnings = result.stderr.split('\n').filter((line) => line && !line.includes('oidc-provider WARNING'));
+    expect(warnings).toEqual([
+      'scanin users list: warning: DATABSE_URL is not a variable Scanin reads, and is ignored: did you mean DATABASE_URL?',
+      "scanin users list: warning: SCANIN_PORT is not a variable Scanin reads, and is ignored (see the README's Configuration)",
+    ]);
   });
 
   it('stops with a message naming the variable when the configuration is wrong', async () => {

@@ -1,9 +1,10 @@
 // Configuration from the environment: defaults, and a clear error for each bad value.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import { startScanin } from '../../src/server.ts';
+import { connectDatabase } from '../../src/store/db.ts';
 import { testDir, testEnv, TEST_CLIENTS } from '../helpers/scanin.ts';
 
 describe('configuration', () => {
@@ -21,6 +22,22 @@ describe('configuration', () => {
     expect(loadConfig({ ACCOUNT_FRESH_SCAN: '120' }).accountFreshScan).toBe(120);
     expect(config.numberMatching).toBe(true);
     expect(config.logLevel).toBe('info');
+  });
+
+  it('takes an SQLite file in a directory that exists; only the default ./data is created when missing', async () => {
+    const dir = testDir();
+    expect(loadConfig({ DATABASE_URL: `sqlite:${dir}/scanin.db` }).database).toEqual({ client: 'sqlite', filename: join(dir, 'scanin.db') });
+    expect(() => loadConfig({ DATABASE_URL: `sqlite:${dir}/data/scanin.db` })).toThrow(`DATABASE_URL: the directory ${dir}/data does not exist`);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const db = await connectDatabase(loadConfig({}).database);
+      await db.destroy();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(dir, 'data/scanin.db'))).toBe(true);
   });
 
   it('reads SIGNUP: off by default, open, or a lower-cased domain list', () => {
@@ -61,6 +78,8 @@ describe('configuration', () => {
     [{ ISSUER: 'https://company.com/a//b' }, 'ISSUER: its path must be segments'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected sqlite:<file> or postgres://'],
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL: sqlite: needs a file path'],
+    [{ DATABASE_URL: 'sqlite:/no/such/dir/scanin.db' }, 'DATABASE_URL: the directory /no/such/dir does not exist (create it, or fix the path)'],
+    [{ DATABASE_URL: 'sqlite:/etc/hostname/scanin.db' }, 'DATABASE_URL: /etc/hostname is not a directory (fix the path)'],
     [{ COOKIE_KEYS: 'short' }, 'COOKIE_KEYS: each comma-separated key must be at least 32 characters'],
     [{ REQUEST_TTL: '5' }, 'REQUEST_TTL: must be between 10 and 600'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY: expected true, false, a hop count, or IP addresses and CIDR ranges'],
