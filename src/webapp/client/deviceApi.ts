@@ -60,6 +60,17 @@ async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, 
   return { json, serverTime: date ? Math.floor(Date.parse(date) / 1000) : null };
 }
 
+/**
+ * The issuer an answer names must be the one in the scanned link: a phone trusts the link. When
+ * they differ, the link reached Scanin at another address than its ISSUER (a LAN address while
+ * ISSUER says localhost): say both, not a protocol fault.
+ */
+function expectIssuer(answered: unknown, scanned: string): void {
+  if (answered === scanned) return;
+  const named = typeof answered === 'string' ? answered : 'another address';
+  throw new ApiError(200, 'wrong_issuer', `This link points to ${scanned}, but that server's own address (its ISSUER) is ${named}. Use a link or QR code made for ${named}; if this phone cannot reach it, whoever runs Scanin must set ISSUER to an address the phone reaches.`);
+}
+
 function expect(condition: boolean, what: string): void {
   if (!condition) throw new ApiError(200, 'bad_answer', `The server's answer is not what the protocol says: ${what}.`);
 }
@@ -71,7 +82,7 @@ export async function readEnrollment(url: ScaninUrl): Promise<Enrollment> {
   const account = (json.account ?? {}) as Record<string, unknown>;
   expect(json.act === 'enroll' && json.eid === url.id, 'act and eid');
   // The QR code decides whom the phone trusts: an answer for another issuer is refused.
-  expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
+  expectIssuer(json.issuer, url.issuer);
   expect(isString(json.challenge) && isString(json.kind) && isString(account.email) && isString(account.name) && typeof json.expires_at === 'number', 'enrollment fields');
   return json as unknown as Enrollment;
 }
@@ -93,7 +104,8 @@ export async function enroll(enrollment: Enrollment, key: DeviceKeyPair, deviceN
  */
 export async function readLoginRequestHint(url: ScaninUrl): Promise<string | undefined> {
   const { json } = await call('GET', `${url.issuer}/device/v1/requests/${encodeURIComponent(url.id)}`);
-  expect(json.act === 'login' && json.rid === url.id && json.issuer === url.issuer, 'act, rid and issuer');
+  expect(json.act === 'login' && json.rid === url.id, 'act and rid');
+  expectIssuer(json.issuer, url.issuer);
   expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
   return json.account_hint as string | undefined;
 }
@@ -104,7 +116,7 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   const client = (json.client ?? {}) as Record<string, unknown>;
   const browser = (json.browser ?? {}) as Record<string, unknown>;
   expect(json.act === 'login' && json.rid === url.id, 'act and rid');
-  expect(json.issuer === url.issuer, 'the issuer is not the one in the scanned link');
+  expectIssuer(json.issuer, url.issuer);
   expect(isString(json.challenge) && isString(client.name) && isString(client.client_id), 'request fields');
   // A backchannel sign-in (from the inbox, §17) has no browser; a QR code's always has one.
   expect(json.kind === 'backchannel' ? json.browser === undefined : isString(browser.ip) && isString(browser.user_agent) && (browser.place === undefined || isString(browser.place)), 'browser');

@@ -33,6 +33,7 @@ const ANY: Record<string, Message> = {
 export function describeError(error: unknown, kind: 'login' | 'enroll' | 'vault'): Message {
   if (!(error instanceof ApiError)) return { title: 'Something went wrong', text: (error as Error).message };
   if (error.error === 'offline') return { title: 'No connection', text: error.description };
+  if (error.error === 'wrong_issuer') return { title: 'This link uses another address for the server', text: error.description };
   const known = (kind === 'enroll' ? ENROLL : LOGIN)[error.error] ?? ANY[error.error];
   if (known) return known;
   return { title: 'The server refused', text: `${error.description || error.error} (${error.error}, HTTP ${error.status})` };
