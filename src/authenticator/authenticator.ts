@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { DeviceAlg } from '../protocol/jwk.ts';
 import { accountHint } from '../protocol/accountHint.ts';
 import { parseScaninUrl, type ScaninUrl } from '../protocol/urls.ts';
+import type { UserVerificationMethod } from '../protocol/userVerification.ts';
 import { deviceHeader, enrollmentHeader, requestAuthorization, signAssertion } from './assertion.ts';
 import { generateDeviceKey, importDeviceKey } from './keys.ts';
 import { loadDevices, saveDevices, type StoredDevice } from './keystore.ts';
@@ -51,6 +52,8 @@ export type LoginRequest = {
   account_hint?: string;
   /** Where the browser and this device are, as the server sees them (warn when not the same network). */
   proximity?: { browser_ip: string; device_ip: string; same_network: boolean };
+  /** `"required"`: the app requires the phone to verify its user before it approves (`uv`); otherwise absent. */
+  user_verification?: 'required';
 };
 
 /** One entry of `GET /device/v1/inbox`: a backchannel sign-in to read at `url` and answer. */
@@ -81,6 +84,8 @@ export type AnswerOptions = {
    * `uv: true`, it raises the login's acr. A real app sets it only after the platform's check.
    */
   userVerified?: boolean;
+  /** How (`uvm`), signed with `uv: true`: it names the method in the ID token's amr. */
+  verificationMethod?: UserVerificationMethod;
 };
 export type AnswerResult = { status: string; request: LoginRequest };
 
@@ -191,6 +196,11 @@ function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
     request.number_choices = choices;
   }
   if (json.account_hint !== undefined) request.account_hint = string(json, 'account_hint', 'request');
+  // A value this device does not know is a requirement it cannot meet: refuse to read it as none.
+  if (json.user_verification !== undefined) {
+    expectSame('request.user_verification', 'required', string(json, 'user_verification', 'request'));
+    request.user_verification = 'required';
+  }
   if (json.proximity !== undefined) {
     const proximity = object(json.proximity, 'request.proximity');
     const same = proximity.same_network;
@@ -328,7 +338,7 @@ export class Authenticator {
       chal: request.challenge,
       decision,
       ...(num === undefined ? {} : { num }),
-      ...(options.userVerified ? { uv: true } : {}),
+      ...(options.userVerified ? { uv: true, ...(options.verificationMethod ? { uvm: options.verificationMethod } : {}) } : {}),
     });
     const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), JSON.stringify({ assertion })), 'answer');
     return { status: string(answer, 'status', 'answer'), request };

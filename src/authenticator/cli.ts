@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseArgsMessage } from '../cli/parseArgsMessage.ts';
 import { DEVICE_ALGS, type DeviceAlg } from '../protocol/jwk.ts';
+import { isUserVerificationMethod, USER_VERIFICATION_METHODS, type UserVerificationMethod } from '../protocol/userVerification.ts';
 import { Authenticator, type Decision, type LoginRequest } from './authenticator.ts';
 import { DEVICE_KEYS_VARIABLE } from './keysVariable.ts';
 
@@ -27,7 +28,8 @@ Commands:
   enroll <url> [--name NAME] [--alg ES256|EdDSA] [--wait]
                                                     enroll a new device key from {issuer}/e/{eid}
   status <issuer> [--device ID] [--wait N]          this device's state on the server (active, pending_confirmation)
-  approve <url> [--number NN] [--device ID]         approve the login request {issuer}/q/{rid}
+  approve <url> [--number NN] [--device ID] [--uv METHOD]
+                                                    approve the login request {issuer}/q/{rid}
   deny <url> [--device ID]                          deny the login request {issuer}/q/{rid}
   list                                              show the enrolled devices
   vault-read <issuer>                               show this device's vault (decrypted) and its version
@@ -67,13 +69,16 @@ that was removed, or never confirmed in time, is revoked: its key is deleted fro
     positionals: ['issuer'],
   },
   approve: {
-    usage: `Usage: scanin-device approve <url> [--number NN] [--device ID]
+    usage: `Usage: scanin-device approve <url> [--number NN] [--device ID] [--uv METHOD]
 
 Shows who is asking, then approves the login request with the device enrolled at its issuer
 (the one of the account the request names, if it names one).
   --number NN   the number the browser shows, when it shows one; asked for on a terminal
-  --device ID   the device (device_id) to answer with, when several accounts are enrolled there`,
-    options: { number: { type: 'string' }, device: { type: 'string' } },
+  --device ID   the device (device_id) to answer with, when several accounts are enrolled there
+  --uv METHOD   say that the device verified its user, and how: ${Object.keys(USER_VERIFICATION_METHODS).join(', ')}
+                (signed as "uv": true, "uvm": METHOD). A test tool checks no one: a real app
+                sends this only after its own PIN or the platform's check`,
+    options: { number: { type: 'string' }, device: { type: 'string' }, uv: { type: 'string' } },
     positionals: ['url'],
   },
   deny: {
@@ -139,6 +144,7 @@ function describeRequest(request: LoginRequest, nowMs: number): string[] {
     ...(request.browser
       ? [`  browser: ${request.browser.user_agent}`, `  IP:      ${request.browser.ip}`, ...(request.browser.place ? [`  place:   ${request.browser.place}`] : [])]
       : [`  no browser: the app asked directly; it shows ${request.binding_message ? `"${request.binding_message}"` : 'no message'}`]),
+    ...(request.user_verification === 'required' ? ['  The app requires user verification: approve with --uv METHOD after checking who holds this device.'] : []),
     ...(request.proximity && !request.proximity.same_network
       ? [`  WARNING: this sign-in was started on another network (${request.proximity.browser_ip}) than this device's (${request.proximity.device_ip}). Approve only if you started it yourself.`]
       : []),
@@ -171,7 +177,9 @@ async function answerCommand(authenticator: Authenticator, decision: Decision, u
   for (const line of describeRequest(request, (io.now ?? Date.now)())) io.out(line);
   const number = decision === 'approve' ? await pickNumber(request, stringOption(values, 'number'), io) : undefined;
   const deviceId = stringOption(values, 'device');
-  const { status } = await authenticator.answerRequest(request, decision, { ...(number === undefined ? {} : { number }), ...(deviceId === undefined ? {} : { deviceId }) });
+  const method = stringOption(values, 'uv');
+  const verification = method === undefined ? {} : { userVerified: true, verificationMethod: method as UserVerificationMethod };
+  const { status } = await authenticator.answerRequest(request, decision, { ...(number === undefined ? {} : { number }), ...(deviceId === undefined ? {} : { deviceId }), ...verification });
   io.out(status);
 }
 
@@ -232,6 +240,10 @@ async function run(argv: string[], io: CliIo): Promise<void> {
     const written = await authenticator.writeVault(url, positionals[1]!, Number(version));
     io.out(`version: ${written.version}`);
   } else if (name === 'approve' || name === 'deny') {
+    const method = stringOption(values, 'uv');
+    if (method !== undefined && !isUserVerificationMethod(method)) {
+      throw new UsageError(`--uv must be one of ${Object.keys(USER_VERIFICATION_METHODS).join(', ')}, got ${JSON.stringify(method)}`, command.usage);
+    }
     await answerCommand(authenticator, name, url, values, io);
   } else {
     const devices = await authenticator.list();

@@ -10,7 +10,8 @@ import type { Config } from '../config/env.ts';
 import { inboxTopic, type EventBus } from '../events/bus.ts';
 import { newChallenge, newId } from '../ids.ts';
 import { newMatchNumbers } from '../login/numbers.ts';
-import { authenticationContext } from '../oidc/authContext.ts';
+import { authenticationContext, requestRequiresUserVerification, requestedIdTokenAcr } from '../oidc/authContext.ts';
+import type { UserVerificationMethod } from '../protocol/userVerification.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Pusher } from '../push/pusher.ts';
@@ -91,6 +92,9 @@ export function cibaFeature({ db, clock, config, bus, pusher }: BackchannelInput
         binding_message: bindingMessage,
         expected_account_id: account.accountId,
         expected_from: 'login_hint',
+        user_verification_required:
+          (client as unknown as { require_user_verification?: boolean }).require_user_verification === true ||
+          requestRequiresUserVerification(request.params?.acr_values, requestedIdTokenAcr(request.params?.claims)),
       });
       await bus.publish(inboxTopic(account.accountId), { type: 'inbox', data: { rid } });
       // A phone whose app is closed hears of it by push; the app's request does not wait for that.
@@ -108,7 +112,7 @@ export function cibaFeature({ db, clock, config, bus, pusher }: BackchannelInput
 export async function finishBackchannelRequest(
   { provider, log }: { provider: Provider; log: Logger },
   request: LoginRequest,
-  answer: { approved: boolean; accountId: string; userVerified: boolean; at: number },
+  answer: { approved: boolean; accountId: string; verification: { verified: boolean; method: UserVerificationMethod | null }; at: number },
 ): Promise<void> {
   const pending = await provider.BackchannelAuthenticationRequest.find(request.uid, { ignoreExpiration: true });
   if (!pending) return;
@@ -123,7 +127,7 @@ export async function finishBackchannelRequest(
     const claimNames = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
     if (claimNames.length) grant.addOIDCClaims(claimNames);
     await grant.save();
-    await provider.backchannelResult(pending, grant, { ...authenticationContext(answer.userVerified), authTime: answer.at });
+    await provider.backchannelResult(pending, grant, { ...authenticationContext(answer.verification.verified, answer.verification.method), authTime: answer.at });
   } catch (error) {
     log.error({ err: error, client_id: pending.clientId }, 'CIBA: could not deliver the answer');
   }

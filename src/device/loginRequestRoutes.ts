@@ -5,7 +5,8 @@
 // learns which app asks and until when, and cannot make the browser say "Scanned" (SECURITY.md).
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
 // (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
-// the expected account, when the sign-in expects one (403) → decision and number (400) → one
+// the expected account, when the sign-in expects one (403) → decision, uv, uvm (400) → user
+// verification, when the app requires it (403) → one
 // conditional update (exactly one concurrent answer wins) → wake the browser (a QR login) or
 // hand the answer to the engine (a backchannel sign-in).
 import type Router from '@koa/router';
@@ -18,7 +19,8 @@ import { expectedAccountNow } from '../login/expectedAccount.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { proximity } from '../login/proximity.ts';
 import { accountHint } from '../protocol/accountHint.ts';
-import { alreadyAnswered, invalidRequest, notFound, wrongAccount, wrongNumber } from '../protocol/errors.ts';
+import { alreadyAnswered, invalidRequest, notFound, userVerificationRequired, wrongAccount, wrongNumber } from '../protocol/errors.ts';
+import { isUserVerificationMethod, USER_VERIFICATION_METHODS, type UserVerificationMethod } from '../protocol/userVerification.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
 import { touchDevice } from '../store/devices.ts';
@@ -45,6 +47,8 @@ function publicView(services: Services, request: LoginRequest, clientName: strin
     client: { client_id: request.client_id, name: clientName },
     ...(request.kind === 'backchannel' ? { kind: 'backchannel' } : {}),
     expires_at: request.expires_at,
+    // Before the person taps Approve the phone must know to verify them first (§7).
+    ...(request.user_verification_required ? { user_verification: 'required' } : {}),
     // Before a signed read the device must know which of its keys may answer (§7, the choice rule).
     ...(expected ? { account_hint: accountHint(request.rid, expected) } : {}),
   };
@@ -76,11 +80,21 @@ function parseDecision(payload: Record<string, unknown>): 'approve' | 'deny' {
   throw invalidRequest(`decision must be "approve" or "deny", got ${JSON.stringify(payload.decision)}`);
 }
 
-/** `uv`: optional; true when the phone verified its user (PIN or biometrics) before signing. */
-function parseUserVerified(payload: Record<string, unknown>): boolean {
-  if (payload.uv === undefined) return false;
-  if (typeof payload.uv === 'boolean') return payload.uv;
-  throw invalidRequest(`uv must be true or false when present, got ${JSON.stringify(payload.uv)}`);
+type UserVerification = { verified: boolean; method: UserVerificationMethod | null };
+
+/**
+ * `uv`: optional; true when the phone verified its user (PIN or biometrics) before signing.
+ * `uvm`: optional, only with `uv: true`: how (oidc/authContext.ts).
+ */
+function parseUserVerification(payload: Record<string, unknown>): UserVerification {
+  if (payload.uv !== undefined && typeof payload.uv !== 'boolean') throw invalidRequest(`uv must be true or false when present, got ${JSON.stringify(payload.uv)}`);
+  const verified = payload.uv === true;
+  if (payload.uvm === undefined) return { verified, method: null };
+  if (!verified) throw invalidRequest(`uvm says how the phone verified its user, so it comes only with "uv": true; got uvm ${JSON.stringify(payload.uvm)} and uv ${JSON.stringify(payload.uv ?? null)}`);
+  if (!isUserVerificationMethod(payload.uvm)) {
+    throw invalidRequest(`uvm must be one of ${Object.keys(USER_VERIFICATION_METHODS).map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(payload.uvm)}`);
+  }
+  return { verified, method: payload.uvm };
 }
 
 export function mountLoginRequestRoutes(router: Router, services: Services): void {
@@ -122,14 +136,16 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
     const expected = await expectedAccountNow(db, request);
     if (expected !== null && device.account_id !== expected) throw wrongAccount();
     const decision = parseDecision(payload);
-    const userVerified = parseUserVerified(payload);
+    const verification = parseUserVerification(payload);
+    // Denying needs no verification: it only takes away. The request stays open for a verified answer.
+    if (decision === 'approve' && request.user_verification_required && !verification.verified) throw userVerificationRequired();
     const numberIsWrong = decision === 'approve' && request.match_number !== null && payload.num !== request.match_number;
     const status = decision === 'approve' && !numberIsWrong ? 'approved' : 'denied';
 
     const won = await answerLoginRequest(
       db,
       request.rid,
-      { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: userVerified, wrong_number: numberIsWrong },
+      { status, device_id: device.id, account_id: status === 'approved' ? device.account_id : null, user_verified: verification.verified, uv_method: verification.method, wrong_number: numberIsWrong },
       now,
     );
     const approvedAt = Date.now();
@@ -148,7 +164,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       detail: request.kind === 'backchannel' ? { rid: request.rid, kind: 'backchannel' } : { rid: request.rid, browser_ip: request.browser_ip },
     });
     if (request.kind === 'backchannel') {
-      await finishBackchannelRequest(services, request, { approved: status === 'approved', accountId: device.account_id, userVerified, at: now });
+      await finishBackchannelRequest(services, request, { approved: status === 'approved', accountId: device.account_id, verification, at: now });
     } else {
       await bus.publish(
         interactionTopic(request.uid),

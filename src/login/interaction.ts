@@ -6,6 +6,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { clientIp } from '../http/ip.ts';
+import { requestedIdTokenAcr, requestRequiresUserVerification } from '../oidc/authContext.ts';
 import { expectedAccount, type ExpectedAccount } from './expectedAccount.ts';
 import type { BrowserContext } from './loginRequests.ts';
 
@@ -35,6 +36,7 @@ export async function browserContext(ctx: Context, services: Services, interacti
     userAgent: ctx.get('user-agent') || 'unknown browser',
     signInExpiresAt: interaction.exp,
     expected: expecting ? { accountId: expecting.account.id, from: expecting.from } : null,
+    requestRequiresUserVerification: requestRequiresUserVerification(interaction.params.acr_values, requestedIdTokenAcr(interaction.params.claims)),
   };
 }
 

@@ -13,6 +13,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { render } from '../http/render.ts';
 import { authenticationContext } from '../oidc/authContext.ts';
+import { isUserVerificationMethod } from '../protocol/userVerification.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { rememberConsent } from '../store/consents.ts';
@@ -130,7 +131,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     // (or its account disabled) since it approved: that is checked once the session is stored
     // (oidc/sessionOrigin.ts), the one check no revocation can slip past.
     await finishInteraction(ctx, interaction, {
-      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified)), remember: true, device_id: request.device_id! },
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified), isUserVerificationMethod(request.uv_method) ? request.uv_method : null), remember: true, device_id: request.device_id! },
     });
   });
 

@@ -16,6 +16,8 @@ export type BrowserContext = {
   signInExpiresAt: number;
   /** The account this sign-in expects, and where that came from (expectedAccount.ts). */
   expected: { accountId: string; from: ExpectedFrom } | null;
+  /** The authorization request leaves no level but a verified user (acr_values, claims: oidc/authContext.ts). */
+  requestRequiresUserVerification: boolean;
 };
 
 export type BrowserState =
@@ -63,11 +65,16 @@ export function browserState(request: LoginRequest, now: number, basePath: strin
   }
 }
 
+/** Scanin's own clients.json fields that shape a login request (oidc/clients.ts). */
+export type ClientLoginRules = { number_matching?: boolean; require_user_verification?: boolean };
+
+export async function clientLoginRules(services: Pick<Services, 'provider'>, clientId: string): Promise<ClientLoginRules> {
+  return ((await services.provider.Client.find(clientId)) as unknown as ClientLoginRules | undefined) ?? {};
+}
+
 /** NUMBER_MATCHING, unless the client opted out with `"number_matching": false`. */
-async function numberMatchingFor(services: Services, clientId: string): Promise<boolean> {
-  if (!services.config.numberMatching) return false;
-  const client = (await services.provider.Client.find(clientId)) as unknown as { number_matching?: boolean } | undefined;
-  return client?.number_matching !== false;
+function numberMatchingFor(services: Services, client: ClientLoginRules): boolean {
+  return services.config.numberMatching && client.number_matching !== false;
 }
 
 /**
@@ -89,6 +96,7 @@ async function replaceIfExpired(services: Services, browser: BrowserContext, lat
 
 async function newLoginRequest(services: Services, browser: BrowserContext, generation: number, now: number): Promise<LoginRequest> {
   const { config } = services;
+  const client = await clientLoginRules(services, browser.clientId);
   return {
     rid: newId(),
     uid: browser.uid,
@@ -97,7 +105,7 @@ async function newLoginRequest(services: Services, browser: BrowserContext, gene
     client_id: browser.clientId,
     browser_ip: browser.ip,
     user_agent: browser.userAgent.slice(0, 512),
-    ...((await numberMatchingFor(services, browser.clientId)) ? newMatchNumbers() : { match_number: null, number_choices: null }),
+    ...(numberMatchingFor(services, client) ? newMatchNumbers() : { match_number: null, number_choices: null }),
     status: 'pending',
     device_id: null,
     account_id: null,
@@ -109,5 +117,6 @@ async function newLoginRequest(services: Services, browser: BrowserContext, gene
     expected_account_id: browser.expected?.accountId ?? null,
     expected_from: browser.expected?.from ?? null,
     wrong_number: false,
+    user_verification_required: client.require_user_verification === true || browser.requestRequiresUserVerification,
   };
 }

@@ -12,7 +12,7 @@ export class ClientsFileError extends Error {
 }
 
 /** Scanin's own client fields, declared to oidc-provider (which drops unknown fields). */
-export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required'];
+export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification'];
 
 type Metadata = Record<string, unknown>;
 
@@ -27,6 +27,7 @@ export function ownFieldProblem(key: string, value: unknown, metadata: Metadata)
     case 'first_party':
     case 'number_matching':
     case 'frontchannel_logout_session_required':
+    case 'require_user_verification':
       return typeof value === 'boolean' ? null : `${key} must be true or false`;
     case 'require_pkce':
       if (typeof value !== 'boolean') return 'require_pkce must be true or false';

@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/db.ts';
 import { accountFinder } from './account.ts';
 import { knexAdapterFactory } from './adapter.ts';
+import { loginPolicy } from './loginPolicy.ts';
 import { ACR_VALUES } from './authContext.ts';
 import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
 import { successSource, userCodeConfirmSource, userCodeInputSource } from './deviceFlowPages.ts';
@@ -169,7 +170,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     // /device/ is the device protocol's (docs/protocol.md): the device grant lives elsewhere, and
     // /activate is what a TV tells the person to open.
     routes: { code_verification: '/activate', device_authorization: '/device_authorization' },
-    interactions: { url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy(), url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db),
     renderError: renderOidcError,
     ttl: {

@@ -30,6 +30,8 @@ export const unknownDevice = (kid: string) => new ProtocolError(401, 'unknown_de
 export const deviceRevoked = (why = 'this device was revoked') => new ProtocolError(403, 'device_revoked', why);
 export const devicePending = () => new ProtocolError(403, 'device_pending', 'this device is waiting for confirmation and cannot answer yet');
 export const wrongAccount = () => new ProtocolError(403, 'wrong_account', 'this sign-in is for another account than the one this device is bound to');
+export const userVerificationRequired = () =>
+  new ProtocolError(403, 'user_verification_required', 'this sign-in requires the phone to verify its user (PIN or biometrics) before approving: sign again with "uv": true after that check');
 export const accountDisabled = () => new ProtocolError(403, 'account_disabled', 'the account of this device is disabled');
 export const notFound = (what: string) => new ProtocolError(404, 'not_found', `${what} does not exist`);
 export const alreadyAnswered = (what: string) => new ProtocolError(409, 'already_answered', `${what} was already answered`);

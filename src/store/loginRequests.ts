@@ -29,6 +29,12 @@ export type LoginRequest = {
   binding_message?: string | null;
   /** The approving phone verified its user (PIN or biometrics); false until then (SQLite gives 0/1). */
   user_verified?: boolean | number;
+  /** How it did (`uvm`: pin, fingerprint, face, platform), when it said; null otherwise. */
+  uv_method?: string | null;
+  /** The app requires the phone to verify its user: an approval without `uv` is refused (SQLite gives 0/1). */
+  user_verification_required?: boolean | number;
+  /** RFC 9396 details the app asks to have approved, canonical JSON (oidc/transactionDetails.ts); null for a plain sign-in. */
+  authorization_details?: string | null;
   /** When the browser's interaction ends (null for requests made before migration 002). */
   sign_in_expires_at: number | null;
   /** The account the sign-in expects (login_hint, or the browser's own account): only its devices may answer. */
@@ -71,7 +77,7 @@ export async function markScanned(db: Db, rid: string, now: number): Promise<boo
 export async function answerLoginRequest(
   db: Db,
   rid: string,
-  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null; user_verified?: boolean; wrong_number?: boolean },
+  answer: { status: 'approved' | 'denied'; device_id: string; account_id: string | null; user_verified?: boolean; uv_method?: string | null; wrong_number?: boolean },
   now: number,
 ): Promise<boolean> {
   const changed = await db('login_requests')

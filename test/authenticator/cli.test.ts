@@ -127,6 +127,19 @@ describe('scanin-device', () => {
     expect(api.assertions[0]!.payload.num).toBe('42');
   });
 
+  it('approve --uv METHOD signs uv: true and uvm: METHOD', async () => {
+    await enroll();
+    expect(await cli(['approve', api.addLoginRequest().url, '--uv', 'fingerprint'])).toBe(0);
+    expect(api.assertions[0]!.payload).toMatchObject({ decision: 'approve', uv: true, uvm: 'fingerprint' });
+  });
+
+  it('approve --uv with an unknown method is a usage error, and nothing is answered', async () => {
+    await enroll();
+    expect(await cli(['approve', api.addLoginRequest().url, '--uv', 'retina'])).toBe(2);
+    expect(err[0]).toMatch(/^scanin-device: --uv must be one of pin, fingerprint, face, platform, got "retina"\n/);
+    expect(api.assertions).toEqual([]);
+  });
+
   it('approve without --number and without a terminal fails before answering', async () => {
     await enroll();
     expect(await cli(['approve', api.addLoginRequest({ numberMatching: true }).url])).toBe(1);

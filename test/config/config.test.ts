@@ -129,6 +129,7 @@ describe('clients.json', () => {
     ['not an array', { client_id: 'x' }, 'must be a JSON array of client objects'],
     ['no redirect_uris', [{ client_id: 'app', token_endpoint_auth_method: 'none' }], 'client "app": field "redirect_uris"'],
     ['a non-boolean first_party', [{ ...TEST_CLIENTS[0], first_party: 'yes' }], 'client "test-public": field "first_party"'],
+    ['a non-boolean require_user_verification', [{ ...TEST_CLIENTS[0], require_user_verification: 'yes' }], 'client "test-public": field "require_user_verification": require_user_verification must be true or false'],
     ['a confidential client without a secret', [{ client_id: 'conf', redirect_uris: ['https://app.example.com/cb'] }], 'client "conf": field "client_secret"'],
     ['a duplicate client_id', [TEST_CLIENTS[0], TEST_CLIENTS[0]], 'client "test-public": field "client_id": appears twice'],
     ['a redirect URI the engine refuses', [{ ...TEST_CLIENTS[0], redirect_uris: ['not a url'] }], 'client "test-public": redirect_uris'],

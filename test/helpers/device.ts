@@ -284,10 +284,17 @@ export async function expectRequestOpen(scanin: TestScanin, rid: string, status:
  * The proof that refused answers changed nothing: the row is still open and unanswered, and the
  * genuine phone can still approve it, with `approved` the very next event the browser gets.
  */
-export async function expectStillApprovable(scanin: TestScanin, login: WaitingLogin, device: TestDevice, status: 'pending' | 'scanned' = 'scanned'): Promise<void> {
+export async function expectStillApprovable(
+  scanin: TestScanin,
+  login: WaitingLogin,
+  device: TestDevice,
+  status: 'pending' | 'scanned' = 'scanned',
+  /** What the genuine approval signs besides the usual claims (a request that requires uv needs it). */
+  overrides: Record<string, unknown> = {},
+): Promise<void> {
   await expectRequestOpen(scanin, login.rid, status);
   expect(login.published).toEqual([]);
-  const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, device, login));
+  const answer = await answerLogin(scanin, login.rid, loginAssertion(scanin, device, login, overrides));
   expect(answer.status, answer.text).toBe(200);
   expect(answer.body).toEqual({ status: 'approved' });
   const next: StreamEvent = await login.events.next();

@@ -122,16 +122,15 @@ describe('the OIDC surface for organizations', () => {
     expect({ acr: verified.acr, amr: verified.amr }).toEqual({ acr: ACR_DEVICE_VERIFIED, amr: ['pop', 'mfa'] });
   });
 
-  it('refuses a phone answer without verification when the app requires it (essential acr): the QR page comes back', async () => {
+  it('refuses a phone answer without verification when the app requires it (essential acr), and signs in with the verified answer to the same QR code', async () => {
     const browser = new TestBrowser();
     const claims = JSON.stringify({ id_token: { acr: { essential: true, value: ACR_DEVICE_VERIFIED } } });
     const start = await authorize(spa, browser, { claims });
-    await phone.answer(readLoginPage(start.page.body).qrUrl, 'approve');
-    const again = await browser.follow(`${start.page.url}/complete`, scanin.issuer);
-    expect(again.leftTo).toBeUndefined();
-    const { qrUrl } = readLoginPage(again.page.body);
-    await phone.answerRequest(await phone.fetchLoginRequest(qrUrl), 'approve', { userVerified: true });
-    const { leftTo } = await browser.follow(`${again.page.url}/complete`, scanin.issuer);
+    const request = await phone.fetchLoginRequest(readLoginPage(start.page.body).qrUrl);
+    expect(request.user_verification).toBe('required');
+    await expect(phone.answerRequest(request, 'approve')).rejects.toMatchObject({ status: 403, error: 'user_verification_required' });
+    await phone.answerRequest(request, 'approve', { userVerified: true });
+    const { leftTo } = await browser.follow(`${start.page.url}/complete`, scanin.issuer);
     const tokens = await redeem(spa, { callback: leftTo!, verifier: start.verifier, nonce: start.nonce, state: start.state });
     expect(tokens.claims()!.acr).toBe(ACR_DEVICE_VERIFIED);
   });

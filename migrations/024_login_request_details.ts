@@ -1,0 +1,26 @@
+// What a login request asks of the phone beyond "is this you", and how the phone answered:
+// - `user_verification_required`: the app requires the phone to verify its user (clients.json
+//   `require_user_verification`, or acr_values / an essential acr naming only the verified level);
+//   an approval without `uv` is refused (docs/protocol.md §7).
+// - `uv_method`: how the approving phone verified its user (`uvm`: pin, fingerprint, face,
+//   platform), mapped to the ID token's amr; null when it did not say.
+// - `authorization_details`: the RFC 9396 details the app asked for (a transaction to approve), in
+//   their canonical JSON form (src/oidc/transactionDetails.ts); the signed approval carries
+//   their hash, and only then do they reach the tokens. Null for a plain sign-in.
+import type { Knex } from 'knex';
+
+export async function up(db: Knex): Promise<void> {
+  await db.schema.alterTable('login_requests', (t) => {
+    t.boolean('user_verification_required').notNullable().defaultTo(false);
+    t.string('uv_method', 16).nullable();
+    t.text('authorization_details').nullable();
+  });
+}
+
+export async function down(db: Knex): Promise<void> {
+  await db.schema.alterTable('login_requests', (t) => {
+    t.dropColumn('user_verification_required');
+    t.dropColumn('uv_method');
+    t.dropColumn('authorization_details');
+  });
+}
