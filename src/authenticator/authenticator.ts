@@ -5,6 +5,8 @@ import type { DeviceAlg } from '../protocol/jwk.ts';
 import { accountHint } from '../protocol/accountHint.ts';
 import { parseScaninUrl, type ScaninUrl } from '../protocol/urls.ts';
 import type { UserVerificationMethod } from '../protocol/userVerification.ts';
+import { authorizationDetailsHash } from '../protocol/authorizationDetails.ts';
+import { readTransactions, type Transaction } from '../protocol/transactions.ts';
 import { deviceHeader, enrollmentHeader, requestAuthorization, signAssertion } from './assertion.ts';
 import { generateDeviceKey, importDeviceKey } from './keys.ts';
 import { loadDevices, saveDevices, type StoredDevice } from './keystore.ts';
@@ -54,6 +56,10 @@ export type LoginRequest = {
   proximity?: { browser_ip: string; device_ip: string; same_network: boolean };
   /** `"required"`: the app requires the phone to verify its user before it approves (`uv`); otherwise absent. */
   user_verification?: 'required';
+  /** What the app asks to have approved (RFC 9396), as the JSON text the answer's `adh` hashes. */
+  authorization_details?: string;
+  /** Those details read: each one's `description` is what the person approves. */
+  transactions?: Transaction[];
 };
 
 /** One entry of `GET /device/v1/inbox`: a backchannel sign-in to read at `url` and answer. */
@@ -196,6 +202,12 @@ function parseLoginRequest(body: unknown, url: ScaninUrl): LoginRequest {
     request.number_choices = choices;
   }
   if (json.account_hint !== undefined) request.account_hint = string(json, 'account_hint', 'request');
+  if (json.authorization_details !== undefined) {
+    request.authorization_details = string(json, 'authorization_details', 'request');
+    const transactions = readTransactions(request.authorization_details);
+    if (typeof transactions === 'string') throw new Error(`request: ${transactions}`);
+    request.transactions = transactions;
+  }
   // A value this device does not know is a requirement it cannot meet: refuse to read it as none.
   if (json.user_verification !== undefined) {
     expectSame('request.user_verification', 'required', string(json, 'user_verification', 'request'));
@@ -338,6 +350,7 @@ export class Authenticator {
       chal: request.challenge,
       decision,
       ...(num === undefined ? {} : { num }),
+      ...(request.authorization_details === undefined ? {} : { adh: authorizationDetailsHash(request.authorization_details) }),
       ...(options.userVerified ? { uv: true, ...(options.verificationMethod ? { uvm: options.verificationMethod } : {}) } : {}),
     });
     const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), JSON.stringify({ assertion })), 'answer');

@@ -144,6 +144,7 @@ function describeRequest(request: LoginRequest, nowMs: number): string[] {
     ...(request.browser
       ? [`  browser: ${request.browser.user_agent}`, `  IP:      ${request.browser.ip}`, ...(request.browser.place ? [`  place:   ${request.browser.place}`] : [])]
       : [`  no browser: the app asked directly; it shows ${request.binding_message ? `"${request.binding_message}"` : 'no message'}`]),
+    ...(request.transactions ?? []).map((transaction) => `  The app asks you to approve: ${transaction.description} (${transaction.type})`),
     ...(request.user_verification === 'required' ? ['  The app requires user verification: approve with --uv METHOD after checking who holds this device.'] : []),
     ...(request.proximity && !request.proximity.same_network
       ? [`  WARNING: this sign-in was started on another network (${request.proximity.browser_ip}) than this device's (${request.proximity.device_ip}). Approve only if you started it yourself.`]

@@ -4,7 +4,8 @@
 // evidence, and the first signed GET marks it scanned. A passer-by who photographs the QR code
 // learns which app asks and until when, and cannot make the browser say "Scanned" (SECURITY.md).
 // POST is a pipeline in the protocol's order of checks: body (413, 400) → the request exists
-// (404) → still open (409, 410) → assertion (401, 403) → its binding to this request (401) →
+// (404) → still open (409, 410) → assertion (401, 403) → its binding to this request, and to
+// its authorization_details when it has some (401) →
 // the expected account, when the sign-in expects one (403) → decision, uv, uvm (400) → user
 // verification, when the app requires it (403) → one
 // conditional update (exactly one concurrent answer wins) → wake the browser (a QR login) or
@@ -19,7 +20,8 @@ import { expectedAccountNow } from '../login/expectedAccount.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { proximity } from '../login/proximity.ts';
 import { accountHint } from '../protocol/accountHint.ts';
-import { alreadyAnswered, invalidRequest, notFound, userVerificationRequired, wrongAccount, wrongNumber } from '../protocol/errors.ts';
+import { authorizationDetailsHash } from '../protocol/authorizationDetails.ts';
+import { alreadyAnswered, invalidAssertion, invalidRequest, notFound, userVerificationRequired, wrongAccount, wrongNumber } from '../protocol/errors.ts';
 import { isUserVerificationMethod, USER_VERIFICATION_METHODS, type UserVerificationMethod } from '../protocol/userVerification.ts';
 import { enforceRateLimit } from '../ratelimit/enforceRateLimit.ts';
 import type { Services } from '../services.ts';
@@ -72,7 +74,20 @@ function deviceView(services: Services, request: LoginRequest, clientName: strin
       ? { binding_message: request.binding_message ?? null }
       : { browser: browserView(services, request), proximity: proximity(request.browser_ip, deviceIp) }),
     ...(request.number_choices ? { number_choices: request.number_choices.split(',') } : {}),
+    // What the app asks to have approved (RFC 9396), as the text the answer's adh hashes (§7).
+    ...(request.authorization_details ? { authorization_details: request.authorization_details } : {}),
   };
+}
+
+/**
+ * An answer to a request with authorization_details signs their hash (`adh`) beside rid and
+ * chal, approve or deny: it says which transaction the person saw. An answer to a request without
+ * any carries none, so no hash stands for details nobody was shown.
+ */
+function answerBindings(request: LoginRequest): Record<string, string> {
+  const bindings: Record<string, string> = { rid: request.rid, chal: request.challenge };
+  if (request.authorization_details) bindings.adh = authorizationDetailsHash(request.authorization_details);
+  return bindings;
 }
 
 function parseDecision(payload: Record<string, unknown>): 'approve' | 'deny' {
@@ -127,8 +142,9 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       issuer: services.issuer,
       now,
       act: 'login',
-      bindings: { rid: request.rid, chal: request.challenge },
+      bindings: answerBindings(request),
     });
+    if (!request.authorization_details && payload.adh !== undefined) throw invalidAssertion('adh covers authorization_details, and this login request has none');
     await enforceRateLimit(services, 'request_answer_account', device.account_id);
     // The sign-in expects an account (login_hint, or the browser's own: login/expectedAccount.ts):
     // another account's device may not answer it, neither to sign the browser in as someone else

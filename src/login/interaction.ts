@@ -7,6 +7,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { clientIp } from '../http/ip.ts';
 import { requestedIdTokenAcr, requestRequiresUserVerification } from '../oidc/authContext.ts';
+import { authorizationDetailsText } from '../oidc/richAuthorization.ts';
 import { expectedAccount, type ExpectedAccount } from './expectedAccount.ts';
 import type { BrowserContext } from './loginRequests.ts';
 
@@ -37,6 +38,7 @@ export async function browserContext(ctx: Context, services: Services, interacti
     signInExpiresAt: interaction.exp,
     expected: expecting ? { accountId: expecting.account.id, from: expecting.from } : null,
     requestRequiresUserVerification: requestRequiresUserVerification(interaction.params.acr_values, requestedIdTokenAcr(interaction.params.claims)),
+    authorizationDetails: authorizationDetailsText(interaction.params.authorization_details),
   };
 }
 

@@ -17,7 +17,8 @@ import { isUserVerificationMethod } from '../protocol/userVerification.ts';
 import type { Services } from '../services.ts';
 import { findAccountById } from '../store/accounts.ts';
 import { rememberConsent } from '../store/consents.ts';
-import { closeLoginRequests, completeLatestApproval, latestLoginRequest } from '../store/loginRequests.ts';
+import { closeLoginRequests, completeLatestApproval, latestLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
+import { authorizationDetailsHash } from '../protocol/authorizationDetails.ts';
 import { openEventStream } from './eventStream.ts';
 import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
 import { originOf } from '../http/csp.ts';
@@ -30,6 +31,11 @@ import { requireSameOrigin } from '../http/sameOrigin.ts';
 import { chooseAnyAccount } from '../store/rememberedBrowsers.ts';
 import { expectedAccount, liftable } from './expectedAccount.ts';
 import { forgetRememberedAccount, rememberAccount } from './rememberedAccount.ts';
+
+/** The hash of the authorization_details the phone signed (its adh), for the engine to check them against the request (oidc/richAuthorization.ts). */
+function approvedDetails(request: LoginRequest): { authorization_details_sha256?: string } {
+  return request.authorization_details ? { authorization_details_sha256: authorizationDetailsHash(request.authorization_details) } : {};
+}
 
 async function clientName(services: Services, interaction: Interaction): Promise<string> {
   const clientId = String(interaction.params.client_id);
@@ -131,7 +137,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
     // (or its account disabled) since it approved: that is checked once the session is stored
     // (oidc/sessionOrigin.ts), the one check no revocation can slip past.
     await finishInteraction(ctx, interaction, {
-      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified), isUserVerificationMethod(request.uv_method) ? request.uv_method : null), remember: true, device_id: request.device_id! },
+      login: { accountId: request.account_id!, ...authenticationContext(Boolean(request.user_verified), isUserVerificationMethod(request.uv_method) ? request.uv_method : null), remember: true, device_id: request.device_id!, ...approvedDetails(request) },
     });
   });
 

@@ -18,6 +18,8 @@ export type BrowserContext = {
   expected: { accountId: string; from: ExpectedFrom } | null;
   /** The authorization request leaves no level but a verified user (acr_values, claims: oidc/authContext.ts). */
   requestRequiresUserVerification: boolean;
+  /** RFC 9396 details the app asks the person to approve, as one JSON text; null for a plain sign-in. */
+  authorizationDetails: string | null;
 };
 
 export type BrowserState =
@@ -118,5 +120,6 @@ async function newLoginRequest(services: Services, browser: BrowserContext, gene
     expected_from: browser.expected?.from ?? null,
     wrong_number: false,
     user_verification_required: client.require_user_verification === true || browser.requestRequiresUserVerification,
+    authorization_details: browser.authorizationDetails,
   };
 }

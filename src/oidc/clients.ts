@@ -1,5 +1,5 @@
 // clients.json: a JSON array of oidc-provider client metadata plus Scanin's own fields
-// (`first_party`, `require_pkce`, front-channel logout). Checked at start so a bad file stops Scanin with a message that names the
+// (`first_party`, `require_pkce`, front-channel logout, `resource_server`). Checked at start so a bad file stops Scanin with a message that names the
 // client and the field, instead of failing at the first login.
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
@@ -12,7 +12,7 @@ export class ClientsFileError extends Error {
 }
 
 /** Scanin's own client fields, declared to oidc-provider (which drops unknown fields). */
-export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification'];
+export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification', 'resource_server'];
 
 type Metadata = Record<string, unknown>;
 
@@ -33,6 +33,13 @@ export function ownFieldProblem(key: string, value: unknown, metadata: Metadata)
       if (typeof value !== 'boolean') return 'require_pkce must be true or false';
       if (!value && metadata.token_endpoint_auth_method === 'none') return 'require_pkce can be false only for a confidential client: a public client must use PKCE';
       return null;
+    case 'resource_server': {
+      // RFC 8707 §2: an absolute URI without a fragment; the API introspects its tokens, so it has a secret.
+      const url = typeof value === 'string' ? URL.parse(value) : null;
+      if (!url || !['https:', 'http:'].includes(url.protocol) || url.hash) return 'resource_server must be the API\'s http(s) URL, without a fragment';
+      if (metadata.token_endpoint_auth_method === 'none') return 'resource_server is for a confidential client: the API authenticates to introspect its tokens';
+      return null;
+    }
     case 'frontchannel_logout_uri': {
       const url = typeof value === 'string' ? URL.parse(value) : null;
       if (!url || !['https:', 'http:'].includes(url.protocol) || url.hash) return 'frontchannel_logout_uri must be an http(s) URL without a fragment';

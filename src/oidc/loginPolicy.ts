@@ -5,8 +5,12 @@
 //   `require_user_verification`, or acr_values naming only the verified level: authContext.ts),
 //   and the session's login (or the one just finished: a sign-up or a recovery, which no phone
 //   verified) was not: the phone must approve again, with its user verified.
+// - `transaction_approval`: the request carries authorization_details (RFC 9396) that no phone
+//   approved in this sign-in (oidc/richAuthorization.ts): a session, however fresh, never
+//   approves a transaction; the phone must be shown it.
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_DEVICE_VERIFIED, requestRequiresUserVerification } from './authContext.ts';
+import { needsTransactionApproval } from './richAuthorization.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -23,5 +27,13 @@ export function loginPolicy(): interactionPolicy.DefaultPolicy {
       needsUserVerification(ctx) && ctx.oidc.acr !== ACR_DEVICE_VERIFIED ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );
+  policy.get('login')!.checks.add(
+    new Check('transaction_approval', 'the client asks the person to approve authorization_details on the phone', 'login_required', (ctx) =>
+      needsTransactionApproval(ctx) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  // The phone's approval is the person's consent to the details; the engine's own consent
+  // check for them would ask a second time, on a page that cannot show them.
+  policy.get('consent')!.checks.remove('rar_prompt');
   return policy;
 }

@@ -17,6 +17,7 @@ import { knexAdapterFactory } from './adapter.ts';
 import { loginPolicy } from './loginPolicy.ts';
 import { ACR_VALUES } from './authContext.ts';
 import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
+import { resourceIndicatorsFeature, richAuthorizationFeature } from './richAuthorization.ts';
 import { successSource, userCodeConfirmSource, userCodeInputSource } from './deviceFlowPages.ts';
 import { auditLogouts, frontchannelLogout, includeSidForFrontchannel, logoutSource, postLogoutSuccessSource } from './logout.ts';
 import { renderEscapedErrors, renderOidcError } from './renderError.ts';
@@ -45,30 +46,59 @@ const DAY = 24 * 60 * 60;
 /**
  * The grant a login may reuse: the one this session still has for the client; else, for a
  * first-party client, one covering what it asks; else one rebuilt from remembered consent.
- * Whatever the grant lacks, oidc-provider's consent prompt then asks for.
+ * A first-party client's grant always covers what it asks, a session's grant too (a scope it
+ * did not ask for before, an API's scopes). Whatever a third-party grant lacks, oidc-provider's
+ * consent prompt then asks for.
  */
 function grantLoader(db: Db) {
   return async (ctx: KoaContextWithOIDC) => {
     const { Grant } = ctx.oidc.provider;
     const client = ctx.oidc.client!;
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(client.clientId);
+    const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
     const existing = grantId ? await Grant.find(grantId) : undefined;
-    if (existing) return existing;
+    if (existing) {
+      if (firstParty && coverRequest(ctx, existing)) await existing.save();
+      return existing;
+    }
     // A session's grant may be gone (the person revoked the app on the account page): then the
     // app is let in again as if new, first-party without asking, third-party through consent.
     const accountId = ctx.oidc.session!.accountId;
     if (!accountId) return undefined;
-    const firstParty = (client as unknown as { first_party?: boolean }).first_party === true;
-    const consent = firstParty
-      ? { scope: [...ctx.oidc.requestParamScopes], claims: [...ctx.oidc.requestParamClaims] }
-      : await findConsent(db, accountId, client.clientId);
-    if (!consent) return undefined;
     const grant = new Grant({ accountId, clientId: client.clientId });
-    grant.addOIDCScope(consent.scope.join(' '));
-    if (consent.claims.length) grant.addOIDCClaims(consent.claims);
+    if (firstParty) {
+      coverRequest(ctx, grant);
+    } else {
+      const consent = await findConsent(db, accountId, client.clientId);
+      if (!consent) return undefined;
+      grant.addOIDCScope(consent.scope.join(' '));
+      if (consent.claims.length) grant.addOIDCClaims(consent.claims);
+    }
     await grant.save();
     return grant;
   };
+}
+
+type Grant = InstanceType<KoaContextWithOIDC['oidc']['provider']['Grant']>;
+
+/**
+ * Adds to a first-party client's grant what this request asks: its OpenID scopes and claims, and
+ * for each API it names (`resource`, RFC 8707) those of the requested scopes that API accepts
+ * (clients.json `resource_server` and `scope`, oidc/richAuthorization.ts). True when the grant
+ * gained anything, so that a grant that already covers the request is not written again.
+ */
+function coverRequest(ctx: KoaContextWithOIDC, grant: Grant): boolean {
+  const before = JSON.stringify([grant.openid, grant.resources]);
+  const scopes = [...ctx.oidc.requestParamScopes];
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  const claims = [...ctx.oidc.requestParamClaims];
+  if (claims.length) grant.addOIDCClaims(claims);
+  const requested = new Set(scopes);
+  for (const [indicator, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
+    const accepted = String(server.scope ?? '').split(' ').filter((scope) => requested.has(scope));
+    if (accepted.length) grant.addResourceScope(indicator, accepted.join(' '));
+  }
+  return JSON.stringify([grant.openid, grant.resources]) !== before;
 }
 
 /** A client revokes its own tokens only. */
@@ -132,6 +162,10 @@ export function createProvider(inputs: ProviderInputs): Provider {
         if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
           throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
         }
+        // Which address is an API's, and so receives its tokens, is the operator's to say too.
+        if (key === 'resource_server' && value !== undefined && ctx?.oidc?.route === 'registration') {
+          throw new errors.InvalidClientMetadata('resource_server can only be set in clients.json, by whoever runs Scanin');
+        }
       },
     },
     discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
@@ -153,6 +187,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
       // RFC 7591, only for whoever holds REGISTRATION_TOKEN; registered clients live in the database.
       registration: config.registrationToken ? { enabled: true, initialAccessToken: config.registrationToken } : { enabled: false },
       userinfo: { enabled: true },
+      // Transaction approval (RFC 9396), for the APIs clients.json names (RFC 8707).
+      richAuthorizationRequests: richAuthorizationFeature(inputs.clients),
+      resourceIndicators: resourceIndicatorsFeature(inputs.clients),
     },
     // RFC 9700: PKCE for every code-flow client, unless a confidential one opts out (clients.json
     // "require_pkce": false, for legacy servers that cannot send it).

@@ -33,7 +33,7 @@ export type LoginRequest = {
   uv_method?: string | null;
   /** The app requires the phone to verify its user: an approval without `uv` is refused (SQLite gives 0/1). */
   user_verification_required?: boolean | number;
-  /** RFC 9396 details the app asks to have approved, canonical JSON (oidc/transactionDetails.ts); null for a plain sign-in. */
+  /** RFC 9396 details the app asks to have approved, one JSON text (oidc/richAuthorization.ts), what the phone is shown and its `adh` hashes; null for a plain sign-in. */
   authorization_details?: string | null;
   /** When the browser's interaction ends (null for requests made before migration 002). */
   sign_in_expires_at: number | null;

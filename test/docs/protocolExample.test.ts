@@ -6,7 +6,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
+import { deviceHeader, signAssertion } from '../../src/authenticator/assertion.ts';
 import { importDeviceKey } from '../../src/authenticator/keys.ts';
+import { authorizationDetailsText } from '../../src/oidc/richAuthorization.ts';
+import { authorizationDetailsHash, descriptionProblem } from '../../src/protocol/authorizationDetails.ts';
 import { DEVICE_BODY_LIMIT } from '../../src/device/body.ts';
 import { checkClaims, IAT_WINDOW_SECONDS } from '../../src/device/claims.ts';
 import { parseDeviceName } from '../../src/device/deviceName.ts';
@@ -303,5 +306,30 @@ describe('docs/protocol.md states the fixed limits the code enforces', () => {
     expect(DOC).toContain('65536 bytes (64 KiB)');
     expect(IAT_WINDOW_SECONDS).toBe(60);
     expect(DOC).toContain('Within **60 s** of the server');
+  });
+});
+
+describe('docs/protocol.md worked example: transaction approval', () => {
+  const text = () => block('txn-authorization-details');
+
+  it('adh is SHA-256 of the printed text, byte for byte, and the text is what Scanin sends for the shop\'s details', () => {
+    expect(Buffer.byteLength(text(), 'utf8')).toBe(Number(/over those\s+(\d+) bytes/.exec(DOC)![1]));
+    expect(authorizationDetailsHash(text())).toBe(block('txn-adh'));
+    expect(authorizationDetailsText(text())).toBe(text());
+    const details = JSON.parse(text()) as Array<{ description: unknown }>;
+    for (const detail of details) expect(descriptionProblem(detail.description)).toBeNull();
+  });
+
+  it("the approval passes the server's checks with its adh binding, and signing the printed payload with the §13.4 seed gives exactly the printed JWS", () => {
+    const jws = block('txn-login-jws');
+    const decoded = decodeAssertion(jws);
+    expect(decoded.payload).toEqual(jsonBlock('txn-login-payload'));
+    const { alg } = checkDeviceHeader(decoded.header);
+    verifySignature(alg, publicJwk('ed25519-public-jwk'), decoded.signingInput, decoded.signature);
+    const bindings = { rid: decoded.payload.rid as string, chal: decoded.payload.chal as string, adh: block('txn-adh') };
+    checkClaims(decoded.payload, { issuer: ISSUER, now: decoded.payload.iat as number, act: 'login', bindings });
+    const seed = /32-byte private seed[\s\S]*?base64url\s+`([\w-]+)`/.exec(DOC)![1]!;
+    const key = importDeviceKey('EdDSA', Buffer.from(seed, 'base64url'));
+    expect(signAssertion(key, deviceHeader(key), jsonBlock('txn-login-payload'))).toBe(jws);
   });
 });

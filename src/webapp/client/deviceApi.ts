@@ -125,6 +125,7 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   const choices = json.number_choices;
   expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
   expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
+  expect(json.authorization_details === undefined || isString(json.authorization_details), 'authorization_details');
   const readAt = nowSeconds();
   // Without a Date header (a proxy took it) this phone's clock stands in for the server's.
   const serverNow = serverTime ?? readAt;
@@ -139,6 +140,8 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
 export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<string> {
   const assertion = await signAssertion(account, {
     aud: request.issuer, iat: nowSeconds(), act: 'login', rid: request.rid, chal: request.challenge, decision, ...(num === undefined ? {} : { num }),
+    // The transaction shown (§19): the hash of the text exactly as the server sent it.
+    ...(request.authorization_details === undefined ? {} : { adh: await sha256(request.authorization_details) }),
   });
   const { json } = await call('POST', `${request.issuer}/device/v1/requests/${encodeURIComponent(request.rid)}`, JSON.stringify({ assertion }));
   return String(json.status);

@@ -1,6 +1,7 @@
 // Approve or deny a login (docs/protocol.md §7–8): who is asking, from which browser, address and
 // place, how long ago it was requested and how long it has left (both on the server's clock); Deny as prominent as Approve; with
-// number matching, the three numbers instead of one Approve button (tapping one approves).
+// number matching, the three numbers instead of one Approve button (tapping one approves); a
+// transaction the app asks to have approved (§19) first, in the app's words.
 import type { ScaninUrl } from '../../../protocol/urls.ts';
 import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
 import { ApiError, answerLoginRequest, readLoginRequest, readLoginRequestHint, type LoginRequest } from '../deviceApi.ts';
@@ -9,6 +10,7 @@ import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
 import { numberShownHere, returnToSignInPage } from '../sameBrowser.ts';
 import { describeUserAgent } from '../userAgent.ts';
+import { readTransactions } from '../../../protocol/transactions.ts';
 import { resultScreen } from './result.ts';
 
 let ticker: number | undefined;
@@ -129,6 +131,24 @@ export async function approveScreen(url: ScaninUrl, inboxDeviceId?: string): Pro
   return showRequest(request, chosen);
 }
 
+/**
+ * What the app asks the person to approve beyond signing in (§19), each description as the app
+ * wrote it; null for a plain sign-in. Details this phone cannot read leave only Deny.
+ */
+function transactionBlock(request: LoginRequest): { block: HTMLElement | null; approvable: boolean } {
+  if (request.authorization_details === undefined) return { block: null, approvable: true };
+  const transactions = readTransactions(request.authorization_details);
+  if (typeof transactions === 'string') {
+    return { block: h('p', { class: 'warning', id: 'transaction', role: 'alert' }, `${request.client.name} asks you to approve something this app cannot show (${transactions}). Deny it.`), approvable: false };
+  }
+  return {
+    block: h('div', { class: 'transaction', id: 'transaction' },
+      h('p', {}, `${request.client.name} asks you to approve:`),
+      h('ul', {}, ...transactions.map((transaction) => h('li', { class: 'transaction-item' }, transaction.description)))),
+    approvable: true,
+  };
+}
+
 function showRequest(request: LoginRequest, account: Account): void {
   const age = h('dd', { id: 'request-age' });
   const left = h('dd', { id: 'request-left' });
@@ -151,7 +171,10 @@ function showRequest(request: LoginRequest, account: Account): void {
       if (number) prompt.textContent = `Your browser’s sign-in page, behind this one, shows ${number}. Tap ${number}.`;
     });
   }
-  const decide = choices
+  const transaction = transactionBlock(request);
+  const decide = !transaction.approvable
+    ? h('div', { class: 'actions decide' }, deny)
+    : choices
     ? h('div', { class: 'numbers-block' },
       prompt,
       h('div', { class: 'numbers', role: 'group', 'aria-labelledby': 'number-prompt' },
@@ -163,7 +186,8 @@ function showRequest(request: LoginRequest, account: Account): void {
       deny);
 
   show(
-    h('h1', {}, `Sign in to ${request.client.name}?`),
+    h('h1', {}, transaction.block ? `Approve for ${request.client.name}?` : `Sign in to ${request.client.name}?`),
+    transaction.block,
     h('dl', { class: 'facts' },
       h('dt', {}, 'App'), h('dd', { id: 'request-client' }, `${request.client.name} (${request.client.client_id})`),
       // A backchannel sign-in (from the inbox) has no browser; the app shows its binding message.
