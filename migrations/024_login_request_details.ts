@@ -4,9 +4,8 @@
 //   an approval without `uv` is refused (docs/protocol.md §7).
 // - `uv_method`: how the approving phone verified its user (`uvm`: pin, fingerprint, face,
 //   platform), mapped to the ID token's amr; null when it did not say.
-// - `authorization_details`: room for the RFC 9396 details an app asks to approve (issue 22 §3,
-//   transaction approval). Nothing writes it yet; it is added here so that step needs no second
-//   migration of this table.
+// - `authorization_details`: the RFC 9396 details an app asks the person to approve, as the one
+//   JSON text the phone is shown and whose hash it signs (`adh`, protocol §19); null otherwise.
 import type { Knex } from 'knex';
 
 export async function up(db: Knex): Promise<void> {

@@ -33,8 +33,14 @@ function typesOf(clients: ClientMetadata[]): string[] {
   return [...new Set(clients.flatMap((client) => (Array.isArray(client.authorization_details_types) ? (client.authorization_details_types as string[]) : [])))];
 }
 
+/** Where the engine checks details: the authorization request (pushed or not), and the token request that redeems it. */
+const APPROVED_ON_THE_PHONE = new Set(['authorization', 'pushed_authorization_request', 'token']);
+
 export function richAuthorizationFeature(clients: ClientMetadata[]) {
-  const validate = async (_ctx: KoaContextWithOIDC, detail: Detail) => {
+  const validate = async (ctx: KoaContextWithOIDC, detail: Detail) => {
+    // Only a sign-in in a browser shows the phone the details (a QR code's login request); a TV's
+    // code (RFC 8628) and a back-channel request (CIBA) reach the phone another way, without them.
+    if (!APPROVED_ON_THE_PHONE.has(ctx.oidc.route)) throw new errors.InvalidAuthorizationDetails('authorization_details are approved in the authorization code flow only (an authorization request, or a pushed one)');
     const problem = descriptionProblem(detail.description);
     if (problem) throw new errors.InvalidAuthorizationDetails(`authorization_details entry of type "${detail.type}" ${problem}`);
   };

@@ -9,6 +9,7 @@ export const PAYMENT = [{ type: 'payment_initiation', description: 'Pay 120 EUR 
 export const TRANSACTION_CLIENTS = [
   ...TEST_CLIENTS,
   { client_id: SHOP, client_name: 'ACME Shop', first_party: true, token_endpoint_auth_method: 'none', redirect_uris: [RP_REDIRECT], authorization_details_types: ['payment_initiation'], grant_types: ['authorization_code', 'refresh_token'] },
+  { client_id: 'shop-tv', client_name: 'ACME Shop TV', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], authorization_details_types: ['payment_initiation'] },
   { client_id: 'payments-api', client_name: 'Payments API', client_secret: 'the-payments-api-secret-is-long-enough-0123', grant_types: ['client_credentials'], resource_server: API, scope: 'payments' },
 ];
 

@@ -137,6 +137,16 @@ describe('transaction approval (authorization_details)', () => {
     expect(new URL(leftTo!).searchParams.get('error')).toBe('invalid_target');
   });
 
+  it('refuses details in a device authorization request (RFC 8628): only a QR sign-in shows them to the phone', async () => {
+    const answer = await fetch(`${scanin.issuer}/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: 'shop-tv', ...asked() }),
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'invalid_authorization_details', error_description: expect.stringContaining('authorization code flow only') });
+  });
+
   it('a refresh keeps the approved details, and a token request cannot change them', async () => {
     const shop = await discover(scanin.issuer, SHOP);
     const browser = new TestBrowser();
