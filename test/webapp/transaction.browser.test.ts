@@ -4,10 +4,9 @@
 // refused): the app's tokens carry the details. A text the phone cannot read leaves only Deny.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
 import { launchChromium, PHONE } from '../helpers/chromium.ts';
-import { newInvite } from '../helpers/device.ts';
+import { enrollInWebApp } from '../helpers/webApp.ts';
 import { completeLogin, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
@@ -21,11 +20,7 @@ beforeAll(async () => {
   scanin = await startTestScanin({ clients: TRANSACTION_CLIENTS });
   browser = await launchChromium();
   app = await (await browser.newContext(PHONE)).newPage();
-  const invite = await newInvite(scanin, 'tia@example.com');
-  await app.goto(enrollmentUrl(scanin.issuer, invite.eid));
-  await app.locator('#open-in-app').tap();
-  await app.locator('#enroll').tap();
-  await app.locator('#result-title').waitFor();
+  await enrollInWebApp(app, scanin, 'tia@example.com');
 }, 90_000);
 
 afterAll(async () => {

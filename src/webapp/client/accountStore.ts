@@ -1,6 +1,7 @@
 // The accounts on this phone, in IndexedDB: one record per enrolled key (so several issuers and
 // several accounts on one issuer), holding its non-extractable CryptoKeys, never key bytes.
 import type { DeviceAlg, DevicePublicJwk } from '../../protocol/jwk.ts';
+import { objectStore } from './idb.ts';
 
 export type Account = {
   deviceId: string;
@@ -18,30 +19,7 @@ export type Account = {
   enrolledAt: number;
 };
 
-const DB_NAME = 'scanin';
-const STORE = 'accounts';
-
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'deviceId' });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const request = work(db.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  } finally {
-    db.close();
-  }
-}
+const run = objectStore('scanin', 'accounts', { keyPath: 'deviceId' });
 
 export async function listAccounts(): Promise<Account[]> {
   const accounts = await run<Account[]>('readonly', (store) => store.getAll() as IDBRequest<Account[]>);

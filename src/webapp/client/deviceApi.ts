@@ -4,6 +4,7 @@
 import type { Enrollment, LoginRequest as ProtocolLoginRequest } from '../../authenticator/authenticator.ts';
 import type { ScaninUrl } from '../../protocol/urls.ts';
 import type { Account } from './accountStore.ts';
+import type { UserVerified } from './appLock.ts';
 import { newJti, sha256, signAssertion, type DeviceKeyPair } from './deviceKeys.ts';
 
 /** The server said no, in the protocol's words. `status` 0: the server could not be reached. */
@@ -126,6 +127,8 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   expect(choices === undefined || (Array.isArray(choices) && choices.length === 3 && choices.every(isString)), 'number_choices');
   expect(json.account_hint === undefined || isString(json.account_hint), 'account_hint');
   expect(json.authorization_details === undefined || isString(json.authorization_details), 'authorization_details');
+  // A requirement this phone does not know is one it cannot meet (§7): refuse to read it as none.
+  expect(json.user_verification === undefined || json.user_verification === 'required', 'user_verification');
   const readAt = nowSeconds();
   // Without a Date header (a proxy took it) this phone's clock stands in for the server's.
   const serverNow = serverTime ?? readAt;
@@ -137,9 +140,11 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
   };
 }
 
-export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<string> {
+/** `verified`: the app lock checked the person just now (appLock.ts), so the answer says `uv` and how. */
+export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string, verified?: UserVerified): Promise<string> {
   const assertion = await signAssertion(account, {
     aud: request.issuer, iat: nowSeconds(), act: 'login', rid: request.rid, chal: request.challenge, decision, ...(num === undefined ? {} : { num }),
+    ...(verified ? { uv: true, uvm: verified.uvm } : {}),
     // The transaction shown (§19): the hash of the text exactly as the server sent it.
     ...(request.authorization_details === undefined ? {} : { adh: await sha256(request.authorization_details) }),
   });

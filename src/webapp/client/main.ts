@@ -1,5 +1,6 @@
 // The web authenticator at {issuer}/app/: a hash router over the screens, and the service worker
-// that lets it open offline. Links: #/ (accounts), #/scan, #/account/{device_id}, and
+// that lets it open offline. Links: #/ (accounts), #/scan, #/account/{device_id}, #/lock (the
+// app lock), and
 // #/open/{a scanned or pasted /q/ or /e/ URL}, which is where /q/ and /e/ pages send a phone,
 // and where a sign-in from an account's inbox (inbox.ts) opens, with ?as={device_id} naming the
 // account whose inbox it came from.
@@ -10,6 +11,7 @@ import { accountScreen } from './screens/account.ts';
 import { approveScreen, stopTicking } from './screens/approve.ts';
 import { enrollScreen } from './screens/enroll.ts';
 import { homeScreen } from './screens/home.ts';
+import { lockScreen } from './screens/lock.ts';
 import { resultScreen } from './screens/result.ts';
 import { scanScreen, stopScanning } from './screens/scan.ts';
 
@@ -34,6 +36,7 @@ async function route(): Promise<void> {
     if (screen === 'scan') return await scanScreen();
     if (screen === 'open') return await openLink(rest);
     if (screen === 'account') return await accountScreen(decodeURIComponent(rest));
+    if (screen === 'lock') return await lockScreen();
     return await homeScreen();
   } catch (error) {
     show(h('h1', {}, 'Something went wrong'), h('p', {}, (error as Error).message), h('a', { class: 'button', href: '#/' }, 'Back to accounts'));

@@ -1,7 +1,8 @@
 // Approve or deny a login (docs/protocol.md §7–8): who is asking, from which browser, address and
 // place, how long ago it was requested and how long it has left (both on the server's clock); Deny as prominent as Approve; with
 // number matching, the three numbers instead of one Approve button (tapping one approves); a
-// transaction the app asks to have approved (§19) first, in the app's words.
+// transaction the app asks to have approved (§19) first, in the app's words; the app lock
+// (screens/lock.ts) before an approval is signed.
 import type { ScaninUrl } from '../../../protocol/urls.ts';
 import { listAccounts, removeAccount, saveAccount, type Account } from '../accountStore.ts';
 import { ApiError, answerLoginRequest, readLoginRequest, readLoginRequestHint, type LoginRequest } from '../deviceApi.ts';
@@ -11,6 +12,8 @@ import { describeError } from '../messages.ts';
 import { numberShownHere, returnToSignInPage } from '../sameBrowser.ts';
 import { describeUserAgent } from '../userAgent.ts';
 import { readTransactions } from '../../../protocol/transactions.ts';
+import { readLock } from '../appLock.ts';
+import { verifyUser } from './lock.ts';
 import { resultScreen } from './result.ts';
 
 let ticker: number | undefined;
@@ -30,9 +33,13 @@ function ago(seconds: number): string {
 
 async function answer(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string): Promise<void> {
   stopTicking();
+  // The app lock before an approval, never before a denial: denying only takes away.
+  const verification = decision === 'approve' ? await verifyUser(`Unlock to approve the sign-in to ${request.client.name}.`) : 'no_lock';
+  // Not unlocked: the request is still open, and the person may try again or deny.
+  if (verification === 'not_verified') return showRequest(request, account);
   show(h('h1', {}, decision === 'approve' ? 'Approving…' : 'Denying…'));
   try {
-    const status = await answerLoginRequest(request, account, decision, num);
+    const status = await answerLoginRequest(request, account, decision, num, typeof verification === 'object' ? verification : undefined);
     // Enrolled as waiting for confirmation, and the server has taken its answer: it is active now.
     if (account.status !== 'active') await saveAccount({ ...account, status: 'active' });
     const back = returnToSignInPage(request.rid);
@@ -149,7 +156,9 @@ function transactionBlock(request: LoginRequest): { block: HTMLElement | null; a
   };
 }
 
-function showRequest(request: LoginRequest, account: Account): void {
+async function showRequest(request: LoginRequest, account: Account): Promise<void> {
+  // An app that requires a verified user (§7) gets no approval from a phone without a lock.
+  const cannotVerify = request.user_verification === 'required' && (await readLock()).kind === 'none';
   const age = h('dd', { id: 'request-age' });
   const left = h('dd', { id: 'request-left' });
   const tick = () => {
@@ -172,7 +181,7 @@ function showRequest(request: LoginRequest, account: Account): void {
     });
   }
   const transaction = transactionBlock(request);
-  const decide = !transaction.approvable
+  const decide = !transaction.approvable || cannotVerify
     ? h('div', { class: 'actions decide' }, deny)
     : choices
     ? h('div', { class: 'numbers-block' },
@@ -204,6 +213,10 @@ function showRequest(request: LoginRequest, account: Account): void {
     request.proximity && !request.proximity.same_network
       ? h('p', { class: 'warning', id: 'other-network', role: 'alert' }, `This sign-in was started on another network (${request.proximity.browser_ip}) than this phone's (${request.proximity.device_ip}). Approve only if you started it yourself.`)
       : null,
+    cannotVerify
+      ? h('p', { class: 'warning', id: 'needs-lock', role: 'alert' }, `${request.client.name} requires you to unlock this app before approving, and this app has no lock. Deny this sign-in, set up the app lock, and sign in again.`)
+      : null,
+    cannotVerify ? h('a', { class: 'button', href: '#/lock', id: 'set-up-lock' }, 'Set up the app lock') : null,
     h('p', { class: 'small muted' }, 'Approve only a sign-in you started yourself, on the computer in front of you.'),
     decide,
   );

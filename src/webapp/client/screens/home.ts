@@ -29,5 +29,6 @@ export async function homeScreen(): Promise<void> {
     list,
     h('a', { class: 'button primary', href: '#/scan', id: 'scan' }, 'Scan a QR code'),
     pasteForm(),
+    h('a', { class: 'button', href: '#/lock', id: 'app-lock' }, 'App lock'),
   );
 }
