@@ -116,6 +116,17 @@ describe('the web authenticator and Web Push', () => {
     await expect.poll(read).toEqual([]);
   });
 
+  it('a new_device push and one that is not JSON show their own words, nothing from the payload but the host', async () => {
+    const host = new URL(scanin.issuer).host;
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: scanin.issuer, registrationId, data: JSON.stringify({ type: 'new_device', issuer: scanin.issuer, name: 'secret' }) });
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: scanin.issuer, registrationId, data: 'not json <b>' });
+    const read = () => worker.evaluate(async () => (await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()).map((n) => `${n.tag}|${n.title}|${n.body}`).sort());
+    await expect.poll(read).toEqual([
+      `new_device|A device was added to your account|If it was not you, revoke it on your account page at ${host}.`,
+      'other|Scanin|Something is waiting.',
+    ]);
+  });
+
   it('removing the account from the app drops its subscription at Scanin', async () => {
     await app.goto(`${scanin.issuer}/app/#/`);
     await app.locator('.account').first().click();
