@@ -31,7 +31,7 @@ type Answer = { json: Record<string, unknown>; serverTime: number | null };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: string, authorization?: string, signal?: AbortSignal): Promise<Answer> {
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: string, authorization?: string, signal?: AbortSignal): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -153,7 +153,7 @@ export async function answerLoginRequest(request: LoginRequest, account: Account
 }
 
 /** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */
-async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox' | 'device', method: 'GET' | 'PUT', path: string, body?: string, signal?: AbortSignal): Promise<Answer> {
+async function deviceCall(account: Account, act: 'vault' | 'login' | 'inbox' | 'device' | 'push', method: 'GET' | 'PUT' | 'DELETE', path: string, body?: string, signal?: AbortSignal): Promise<Answer> {
   const url = `${account.issuer}${path}`;
   const assertion = await signAssertion(account, {
     aud: account.issuer, iat: nowSeconds(), act, htm: method, htu: url, body_sha256: await sha256(body ?? ''), jti: newJti(),
@@ -197,4 +197,14 @@ export async function readVault(account: Account): Promise<VaultState> {
 export async function writeVault(account: Account, replaces: number, data: string): Promise<number> {
   const { json } = await deviceCall(account, 'vault', 'PUT', '/device/v1/vault', JSON.stringify({ version: replaces, data }));
   return json.version as number;
+}
+
+/** Scanin's answer to every push call (§18): the key to subscribe with, and whether this device is subscribed. */
+export type PushState = { vapidPublicKey: string; subscribed: boolean };
+
+/** `GET`, `PUT` (the subscription's toJSON()) or `DELETE /device/v1/push` (§18), signed with act "push". */
+export async function callPush(account: Account, method: 'GET' | 'PUT' | 'DELETE', subscription?: unknown): Promise<PushState> {
+  const { json } = await deviceCall(account, 'push', method, '/device/v1/push', subscription === undefined ? undefined : JSON.stringify(subscription));
+  expect(isString(json.vapid_public_key) && typeof json.subscribed === 'boolean', 'push fields');
+  return { vapidPublicKey: json.vapid_public_key as string, subscribed: json.subscribed as boolean };
 }

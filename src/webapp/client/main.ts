@@ -5,7 +5,7 @@
 // and where a sign-in from an account's inbox (inbox.ts) opens, with ?as={device_id} naming the
 // account whose inbox it came from.
 import { parseScaninUrl } from '../../protocol/urls.ts';
-import { h, show } from './dom.ts';
+import { go, h, show } from './dom.ts';
 import { listenToInboxes } from './inbox.ts';
 import { accountScreen } from './screens/account.ts';
 import { approveScreen, stopTicking } from './screens/approve.ts';
@@ -47,6 +47,10 @@ window.addEventListener('hashchange', () => void route());
 void route();
 
 if ('serviceWorker' in navigator) {
+  // A tapped notification (sw.ts) brings an open app to its accounts, where the inbox is read.
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<{ go?: unknown }>) => {
+    if (event.data?.go === '#/') go('#/');
+  });
   navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => {
     // Without a service worker the app still works, only not offline.
   });

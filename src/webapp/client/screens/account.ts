@@ -5,6 +5,7 @@ import { findAccount, removeAccount, type Account } from '../accountStore.ts';
 import { ApiError, readVault, writeVault } from '../deviceApi.ts';
 import { go, h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
+import { dropNotifications, notificationsButton } from '../push.ts';
 import { openVault, sealVault } from '../vaultCipher.ts';
 import { resultScreen } from './result.ts';
 
@@ -82,6 +83,7 @@ function removal(account: Account): HTMLElement {
     h('p', {}, `Remove ${account.email} at ${hostOf(account.issuer)} from this phone? Its key is deleted and cannot come back: to use this account here again you need a new invite. The server still lists this phone until an administrator revokes it.`),
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'deny', id: 'remove-yes', onclick: async () => {
+        await dropNotifications(account);
         await removeAccount(account.deviceId);
         go('#/');
       } }, 'Remove'),
@@ -103,6 +105,7 @@ export async function accountScreen(deviceId: string): Promise<void> {
       h('dt', {}, 'Key'), h('dd', { class: 'small' }, `${account.alg}, ${account.deviceId.slice(0, 12)}…`),
       h('dt', {}, 'Enrolled'), h('dd', {}, new Date(account.enrolledAt * 1000).toLocaleDateString())),
     notebook(account),
+    notificationsButton(account),
     removal(account),
     h('a', { class: 'button', href: '#/' }, 'Back to accounts'),
   );

@@ -6,6 +6,7 @@ import { ApiError, enroll, readDeviceStatus, readEnrollment } from '../deviceApi
 import { generateDeviceKey } from '../deviceKeys.ts';
 import { h, hostOf, show } from '../dom.ts';
 import { describeError } from '../messages.ts';
+import { notificationsButton } from '../push.ts';
 import { describeUserAgent } from '../userAgent.ts';
 import { newVaultKey } from '../vaultCipher.ts';
 import { resultScreen } from './result.ts';
@@ -34,7 +35,7 @@ async function awaitConfirmation(account: Account): Promise<void> {
     try {
       if ((await readDeviceStatus(account, 25)) !== 'active') continue;
       await saveAccount({ ...account, status: 'active' });
-      return resultScreen(enrolled(account), 'ok');
+      return resultScreen(enrolled(account), 'ok', notificationsButton(account));
     } catch (error) {
       if (error instanceof ApiError && error.error === 'device_revoked') {
         await removeAccount(account.deviceId);
@@ -75,7 +76,7 @@ export async function enrollScreen(url: ScaninUrl): Promise<void> {
       // Lets /q/ and /e/ pages of this origin send the phone straight here next time.
       localStorage.setItem('scanin-app', '1');
       if (answer.status === 'pending_confirmation') return awaitConfirmation(account);
-      resultScreen(enrolled(account), 'ok');
+      resultScreen(enrolled(account), 'ok', notificationsButton(account));
     } catch (error) {
       resultScreen(describeError(error, 'enroll'), 'error');
     }
