@@ -9,6 +9,7 @@ import { devices, revoke } from './devices.ts';
 import { createInvite, invites } from './invites.ts';
 import { sessions } from './sessions.ts';
 import { formatTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
+import { groups } from './groups.ts';
 import { users } from './users.ts';
 import { readSigningKeys, rotateSigningKeys } from '../oidc/keys.ts';
 
@@ -60,6 +61,7 @@ export const commands: Record<string, Command | CommandGroup> = {
   invite: createInvite,
   revoke,
   users,
+  groups,
   invites,
   devices,
   sessions,

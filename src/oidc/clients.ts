@@ -3,6 +3,7 @@
 // client and the field, instead of failing at the first login.
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
+import { groupNameProblem } from '../store/groups.ts';
 
 export class ClientsFileError extends Error {
   constructor(file: string, problem: string) {
@@ -12,7 +13,7 @@ export class ClientsFileError extends Error {
 }
 
 /** Scanin's own client fields, declared to oidc-provider (which drops unknown fields). */
-export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification', 'resource_server'];
+export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification', 'resource_server', 'roles'];
 
 type Metadata = Record<string, unknown>;
 
@@ -33,6 +34,12 @@ export function ownFieldProblem(key: string, value: unknown, metadata: Metadata)
       if (typeof value !== 'boolean') return 'require_pkce must be true or false';
       if (!value && metadata.token_endpoint_auth_method === 'none') return 'require_pkce can be false only for a confidential client: a public client must use PKCE';
       return null;
+    case 'roles': {
+      // Role name → the groups that give it: {"admin": ["wiki-admins"], "editor": ["staff"]}.
+      const valid = typeof value === 'object' && value !== null && !Array.isArray(value) &&
+        Object.entries(value).every(([role, groups]) => /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(role) && Array.isArray(groups) && groups.length > 0 && groups.every((group) => typeof group === 'string' && groupNameProblem(group) === null));
+      return valid ? null : 'roles must map each role name (1 to 64 letters, digits, ".", "_", ":" or "-") to a non-empty array of group names';
+    }
     case 'resource_server': {
       // RFC 8707 §2: an absolute URI without a fragment; the API introspects its tokens, so it has a secret.
       const url = typeof value === 'string' ? URL.parse(value) : null;

@@ -124,7 +124,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
   const configuration: Configuration = {
     adapter: knexAdapterFactory(db, clock),
     clients: inputs.clients,
-    findAccount: accountFinder(db),
+    findAccount: accountFinder(db, clock),
     jwks: { keys: inputs.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: inputs.cookieKeys,
@@ -144,6 +144,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
       email: ['email', 'email_verified'],
       // Scanin has no user names: preferred_username is the email (it may change; `sub` never does).
       profile: ['name', 'preferred_username'],
+      // The person's groups (parents included, expired memberships not), and the roles this
+      // client's clients.json `roles` maps from them (account.ts).
+      groups: ['groups', 'roles'],
     },
     // Relying parties get email and name in the ID token itself, not only from userinfo.
     conformIdTokenClaims: false,
@@ -162,9 +165,9 @@ export function createProvider(inputs: ProviderInputs): Provider {
         if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
           throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
         }
-        // Which address is an API's, and so receives its tokens, is the operator's to say too.
-        if (key === 'resource_server' && value !== undefined && ctx?.oidc?.route === 'registration') {
-          throw new errors.InvalidClientMetadata('resource_server can only be set in clients.json, by whoever runs Scanin');
+        // Which address is an API's, and which groups give a client's roles, are the operator's to say too.
+        if ((key === 'resource_server' || key === 'roles') && value !== undefined && ctx?.oidc?.route === 'registration') {
+          throw new errors.InvalidClientMetadata(`${key} can only be set in clients.json, by whoever runs Scanin`);
         }
       },
     },

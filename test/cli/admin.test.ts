@@ -122,4 +122,22 @@ describe('scanin administration', () => {
     const gone = await openLoginPage(config);
     expect(await refusal(mia.answer(gone.qrUrl, 'approve'))).toMatchObject({ status: 401, error: 'unknown_device' });
   }, MANY_PROCESSES);
+
+  it('groups: create, nest, add with an end, list members as JSON, refuse what is wrong, remove, delete', async () => {
+    await cli('users', 'create', 'gus.groups@example.com');
+    expect((await cli('groups', 'create', 'staff')).code).toBe(0);
+    expect((await cli('groups', 'create', 'support', '--parent', 'staff')).code).toBe(0);
+    const added = await cli('groups', 'add', 'support', 'gus.groups@example.com', '--for', '30d');
+    expect(added.stdout).toContain('gus.groups@example.com is in support until');
+    const members = await json<Array<{ email: string; expires_at: number | null }>>('groups', 'members', 'support');
+    expect(members).toEqual([expect.objectContaining({ email: 'gus.groups@example.com', expires_at: expect.any(Number) })]);
+    expect(await json<Array<{ name: string; parent: string | null; members: number }>>('groups', 'list')).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'support', parent: 'staff', members: 1 })]));
+    expect((await cli('groups', 'add', 'support', 'gus.groups@example.com', '--for', 'soon')).stderr).toContain('--for: expected a duration');
+    expect((await cli('groups', 'add', 'nosuch', 'gus.groups@example.com')).stderr).toContain('no group named "nosuch"');
+    expect((await cli('groups', 'delete', 'staff')).stderr).toContain('still has subgroups');
+    expect((await cli('groups', 'remove', 'support', 'gus.groups@example.com')).code).toBe(0);
+    expect((await cli('groups', 'remove', 'support', 'gus.groups@example.com')).stderr).toContain('is not in support');
+    expect((await cli('groups', 'delete', 'support')).code).toBe(0);
+    expect((await cli('groups', 'delete', 'staff')).code).toBe(0);
+  }, MANY_PROCESSES);
 });

@@ -1,0 +1,97 @@
+// Groups and their members (migration 025). A person's groups are those of their memberships that
+// have not expired, with each one's parent: belonging to "backend" (in "engineering") is
+// belonging to both. Names are what tokens carry (the `groups` claim), so they are checked here,
+// once, for every caller: the CLI, and later the admin console and SCIM.
+import { newId } from '../ids.ts';
+import type { Db } from './db.ts';
+
+export type Group = { id: string; name: string; parent_id: string | null; created_at: number };
+export type Member = { account_id: string; email: string; name: string; added_at: number; expires_at: number | null };
+
+export class GroupError extends Error {}
+
+/** What RPs match on (oauth2-proxy's --allowed-group, Grafana's role_attribute_path): letters, digits, and . _ - , 1 to 64 characters. */
+export function groupNameProblem(name: string): string | null {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? null : `a group name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`;
+}
+
+export async function findGroupByName(db: Db, name: string): Promise<Group | undefined> {
+  return db('groups').where({ name }).first();
+}
+
+export async function requireGroup(db: Db, name: string): Promise<Group> {
+  const group = await findGroupByName(db, name);
+  if (!group) throw new GroupError(`no group named "${name}" (scanin groups list shows them)`);
+  return group;
+}
+
+/** `parent`: an existing top-level group (one level of nesting). */
+export async function createGroup(db: Db, now: number, name: string, parent?: string): Promise<Group> {
+  const problem = groupNameProblem(name);
+  if (problem) throw new GroupError(problem);
+  return db.transaction(async (trx) => {
+    if (await findGroupByName(trx, name)) throw new GroupError(`a group named "${name}" exists already`);
+    let parentId: string | null = null;
+    if (parent !== undefined) {
+      const parentGroup = await requireGroup(trx, parent);
+      if (parentGroup.parent_id !== null) throw new GroupError(`"${parent}" is itself in a group: groups nest one level only`);
+      parentId = parentGroup.id;
+    }
+    const group: Group = { id: newId(), name, parent_id: parentId, created_at: now };
+    await trx('groups').insert(group);
+    return group;
+  });
+}
+
+/** Deletes a group and its memberships; refused while subgroups are in it. */
+export async function deleteGroup(db: Db, name: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const group = await requireGroup(trx, name);
+    const children = (await trx('groups').where({ parent_id: group.id }).pluck('name')) as string[];
+    if (children.length) throw new GroupError(`"${name}" still has subgroups (${children.join(', ')}): delete or move them first`);
+    await trx('group_members').where({ group_id: group.id }).delete();
+    await trx('groups').where({ id: group.id }).delete();
+  });
+}
+
+export async function listGroups(db: Db): Promise<Array<Group & { parent: string | null; members: number }>> {
+  const groups = (await db('groups').orderBy('name')) as Group[];
+  const counts = (await db('group_members').select('group_id').count({ n: '*' }).groupBy('group_id')) as Array<{ group_id: string; n: number | string }>;
+  const count = new Map(counts.map((row) => [row.group_id, Number(row.n)]));
+  const names = new Map(groups.map((group) => [group.id, group.name]));
+  return groups.map((group) => ({ ...group, parent: group.parent_id ? names.get(group.parent_id)! : null, members: count.get(group.id) ?? 0 }));
+}
+
+/** Adds or renews a membership; `expiresAt` null: until removed. */
+export async function addMember(db: Db, now: number, groupId: string, accountId: string, expiresAt: number | null): Promise<void> {
+  if (expiresAt !== null && expiresAt <= now) throw new GroupError('the membership would end before it starts: give a time in the future');
+  await db('group_members').insert({ group_id: groupId, account_id: accountId, added_at: now, expires_at: expiresAt }).onConflict(['group_id', 'account_id']).merge(['added_at', 'expires_at']);
+}
+
+/** False when the account was not a member. */
+export async function removeMember(db: Db, groupId: string, accountId: string): Promise<boolean> {
+  return (await db('group_members').where({ group_id: groupId, account_id: accountId }).delete()) > 0;
+}
+
+export async function listMembers(db: Db, groupId: string): Promise<Member[]> {
+  const rows = (await db('group_members')
+    .join('accounts', 'accounts.id', 'group_members.account_id')
+    .where({ group_id: groupId })
+    .select('group_members.account_id', 'accounts.email', 'accounts.name', 'group_members.added_at', 'group_members.expires_at')
+    .orderBy('accounts.email')) as Member[];
+  return rows.map((row) => ({ ...row, added_at: Number(row.added_at), expires_at: row.expires_at === null ? null : Number(row.expires_at) }));
+}
+
+/**
+ * The names of the groups `accountId` is in at `now`, parents included, sorted: one statement
+ * (the token endpoint asks this for every token with the groups scope).
+ */
+export async function groupsOf(db: Db, accountId: string, now: number): Promise<string[]> {
+  const rows = (await db('group_members')
+    .join('groups', 'groups.id', 'group_members.group_id')
+    .leftJoin('groups as parent', 'parent.id', 'groups.parent_id')
+    .where('group_members.account_id', accountId)
+    .andWhere((q) => q.whereNull('group_members.expires_at').orWhere('group_members.expires_at', '>', now))
+    .select('groups.name as name', 'parent.name as parent')) as Array<{ name: string; parent: string | null }>;
+  return [...new Set(rows.flatMap((row) => (row.parent ? [row.name, row.parent] : [row.name])))].sort();
+}
