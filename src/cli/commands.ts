@@ -8,7 +8,7 @@ import { migrate } from '../store/migrate.ts';
 import { devices, revoke } from './devices.ts';
 import { createInvite, invites } from './invites.ts';
 import { sessions } from './sessions.ts';
-import { formatTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
+import { formatTime, parseAge, parseIsoTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
 import { groups } from './groups.ts';
 import { users } from './users.ts';
 import { readSigningKeys, rotateSigningKeys } from '../oidc/keys.ts';
@@ -128,13 +128,11 @@ an age (30m, 12h, 7d). Entries are kept AUDIT_RETENTION_DAYS days (default 90).`
   },
 };
 
-const AGE_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 };
-
 /** `--since`: an ISO date or time, or an age such as 12h or 7d; epoch seconds. */
 export function parseSince(text: string, now: number): number {
-  const age = /^(\d{1,6})([mhd])$/.exec(text);
-  if (age) return now - Number(age[1]) * AGE_UNITS[age[2]!]!;
-  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(time)) throw new Error(`--since: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
-  return Math.floor(time / 1000);
+  const age = parseAge(text);
+  if (age !== null) return now - age;
+  const time = parseIsoTime(text);
+  if (time === null) throw new Error(`--since: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
+  return time;
 }

@@ -2,22 +2,20 @@
 // (--until a time, or --for an age): they stop counting by themselves at that moment.
 import { systemClock } from '../clock.ts';
 import { addMember, createGroup, deleteGroup, listGroups, listMembers, removeMember, requireGroup } from '../store/groups.ts';
-import { auditAdmin, formatTime, JSON_OPTION, printList, requireAccount, withDatabase, type CommandGroup, type Values } from './shared.ts';
-
-const DURATION_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 };
+import { auditAdmin, formatTime, JSON_OPTION, parseAge, parseIsoTime, printList, requireAccount, withDatabase, type CommandGroup, type Values } from './shared.ts';
 
 /** --until (an ISO time) or --for (30m, 12h, 90d): when a membership ends; null: never. */
 export function membershipEnd(values: Values, now: number): number | null {
   if (typeof values.until === 'string' && typeof values.for === 'string') throw new Error('give --until or --for, not both');
   if (typeof values.for === 'string') {
-    const age = /^(\d{1,6})([mhd])$/.exec(values.for);
-    if (!age) throw new Error(`--for: expected a duration such as 30m, 12h or 90d, got "${values.for}"`);
-    return now + Number(age[1]) * DURATION_UNITS[age[2]!]!;
+    const age = parseAge(values.for);
+    if (age === null) throw new Error(`--for: expected a duration such as 30m, 12h or 90d, got "${values.for}"`);
+    return now + age;
   }
   if (typeof values.until === 'string') {
-    const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(values.until) ? Date.parse(values.until) : NaN;
-    if (Number.isNaN(time)) throw new Error(`--until: expected an ISO date or time (2027-01-31, 2027-01-31T18:00:00Z), got "${values.until}"`);
-    return Math.floor(time / 1000);
+    const time = parseIsoTime(values.until);
+    if (time === null) throw new Error(`--until: expected an ISO date or time (2027-01-31, 2027-01-31T18:00:00Z), got "${values.until}"`);
+    return time;
   }
   return null;
 }

@@ -9,11 +9,11 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDevice } from '../../src/store/devices.ts';
 import { findLoginRequest } from '../../src/store/loginRequests.ts';
-import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import { launchChromium, PHONE } from '../helpers/chromium.ts';
-import { answerLogin, enrollDevice, loginAssertion, newInvite } from '../helpers/device.ts';
+import { answerLogin, enrollDevice, loginAssertion } from '../helpers/device.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
+import { enrollInWebApp } from '../helpers/webApp.ts';
 
 const CIBA = 'urn:openid:params:grant-type:ciba';
 const SECRET = 'inbox-cli-secret-that-is-long-enough-0123456789';
@@ -70,10 +70,7 @@ async function resultTitle(): Promise<string> {
 
 /** The invite link opened on the phone leads into the app, which binds a new key; back to the accounts. */
 async function enrollThroughApp(email: string): Promise<void> {
-  const invite = await newInvite(scanin, email);
-  await app.goto(enrollmentUrl(scanin.issuer, invite.eid));
-  await app.locator('#open-in-app').tap();
-  await app.locator('#enroll').tap();
+  await enrollInWebApp(app, scanin, email);
   expect(await resultTitle()).toBe('This phone is enrolled');
   await home();
 }

@@ -9,12 +9,11 @@
 import type { Browser, BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollmentUrl } from '../../src/protocol/urls.ts';
 import { launchChromium, PHONE } from '../helpers/chromium.ts';
-import { newInvite } from '../helpers/device.ts';
 import { TestPushService, type BrowserSubscription } from '../helpers/pushService.ts';
 import { discover } from '../helpers/rp.ts';
 import { startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
+import { enrollInWebApp } from '../helpers/webApp.ts';
 
 const CIBA = 'urn:openid:params:grant-type:ciba';
 const SECRET = 'push-cli-secret-that-is-long-enough-0123456789';
@@ -68,10 +67,7 @@ afterAll(async () => {
 
 describe('the web authenticator and Web Push', () => {
   it('after enrolling, a tap turns notifications on: subscribed with the VAPID key Scanin gives, registered with the signed PUT', async () => {
-    const invite = await newInvite(scanin, EMAIL);
-    await app.goto(enrollmentUrl(scanin.issuer, invite.eid));
-    await app.locator('#open-in-app').tap();
-    await app.locator('#enroll').tap();
+    await enrollInWebApp(app, scanin, EMAIL);
     await app.locator('#push-on').tap();
     await expect.poll(() => app.locator('#push-status').textContent()).toMatch(/^Notifications are on/);
     const rows = await scanin.services.db('push_subscriptions').select('endpoint', 'p256dh', 'auth');
