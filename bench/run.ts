@@ -2,11 +2,12 @@
 // bench/RESULTS.md with the machine and its load. Numbers only: nothing is asserted.
 //
 //   BENCH_SCALE=0.2 npm run bench     a quicker, rougher run (fewer logins and waiting browsers)
-//   BENCH_ONLY=logins|waiting|verify  one part only
+//   BENCH_ONLY=logins|sqlite|waiting|verify  one part only
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { postgresAvailable, type Storage } from './databases.ts';
 import { benchLogins, type LoginRow } from './logins.ts';
+import { benchSqliteDrivers, sqliteDriversTable } from './sqliteDrivers.ts';
 import { countStatements } from './statements.ts';
 import { print, table } from './stats.ts';
 import { benchVerify, verifyTable } from './verify.ts';
@@ -58,6 +59,10 @@ if (!only || only === 'logins') {
     'Each server is its own process; its CPU time (user + system) is read from that process. Latency and logins/s are',
     'wall-clock on a machine shared with the load generator (and, during development, with other work): read them as rough.',
   ]);
+}
+
+if (!only || only === 'sqlite') {
+  say('SQLite drivers (the statements of real QR logins replayed, interleaved, one process)', sqliteDriversTable(await benchSqliteDrivers({ rounds: 4, scale })));
 }
 
 if ((!only || only === 'waiting') && (await postgresAvailable())) {
