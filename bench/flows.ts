@@ -35,23 +35,30 @@ function expectRedirect(page: { status: number; location: string | undefined; bo
   return page.location!;
 }
 
-async function finish(config: oidc.Configuration, auth: Awaited<ReturnType<typeof authorizationRequest>>, leftTo: string | undefined, what: string): Promise<void> {
+async function finish(config: oidc.Configuration, auth: Awaited<ReturnType<typeof authorizationRequest>>, leftTo: string | undefined, what: string) {
   if (!leftTo) throw new Error(`${what}: the login did not return to the app`);
   const tokens = await redeem(config, leftTo, auth);
   if (!tokens.id_token) throw new Error(`${what}: no ID token`);
+  return tokens;
+}
+
+/** One QR login, asking for `scope` (and `extra` parameters); the token response. With prompt=consent, the consent page is confirmed. */
+export async function scaninTokens(config: oidc.Configuration, issuer: string, phone: Authenticator, scope?: string, extra: Record<string, string> = {}) {
+  const browser = new TestBrowser();
+  const auth = await authorizationRequest(config, scope, extra);
+  const interaction = expectRedirect(await browser.fetch(auth.url), '/auth');
+  const page = await browser.fetch(interaction);
+  if (page.status !== 200) throw new Error(`the QR page answered ${page.status}: ${page.body.slice(0, 200)}`);
+  const answer = await phone.answer(readLoginPage(page.body).qrUrl, 'approve');
+  if (answer.status !== 'approved') throw new Error(`the phone's answer: ${answer.status}`);
+  let { page: last, leftTo } = await browser.follow(`${interaction}/complete`, issuer);
+  if (!leftTo && extra.prompt === 'consent') ({ leftTo } = await browser.follow(expectRedirect(await browser.fetch(`${last.url}/confirm`, { method: 'POST' }), 'the consent form'), issuer));
+  return finish(config, auth, leftTo, 'scanin');
 }
 
 export function scaninLogin(config: oidc.Configuration, issuer: string, phone: Authenticator): Login {
   return async () => {
-    const browser = new TestBrowser();
-    const auth = await authorizationRequest(config);
-    const interaction = expectRedirect(await browser.fetch(auth.url), '/auth');
-    const page = await browser.fetch(interaction);
-    if (page.status !== 200) throw new Error(`the QR page answered ${page.status}: ${page.body.slice(0, 200)}`);
-    const answer = await phone.answer(readLoginPage(page.body).qrUrl, 'approve');
-    if (answer.status !== 'approved') throw new Error(`the phone's answer: ${answer.status}`);
-    const { leftTo } = await browser.follow(`${interaction}/complete`, issuer);
-    await finish(config, auth, leftTo, 'scanin');
+    await scaninTokens(config, issuer, phone);
   };
 }
 

@@ -10,6 +10,7 @@
 //   login.wrong_number        a device picked the wrong number (the request is denied)
 //   login.wrong_account       a device of another account answered a sign-in that named one
 //   login.expired             a request a device had read ran out unanswered
+//   login.refused             a person in none of a client's allowed_groups was refused it
 //   device.revoked            a device was revoked
 //   rate_limit                a rate limit was passed (recorded once per window and subject)
 //   admin.<command>           an administrative command (admin.invite, …)

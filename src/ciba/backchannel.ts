@@ -17,9 +17,11 @@ import type { Logger } from '../log/logger.ts';
 import type { Pusher } from '../push/pusher.ts';
 import type { Db } from '../store/db.ts';
 import { listDevices } from '../store/devices.ts';
+import { mayUseClient } from '../oidc/accessRules.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { insertLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
 
-export type BackchannelInputs = { db: Db; clock: Clock; config: Config; bus: EventBus; pusher: Pusher };
+export type BackchannelInputs = { db: Db; clock: Clock; config: Config; bus: EventBus; pusher: Pusher; log: Logger };
 
 /** With number matching on, the binding message is the number: the app shows it, the phone offers it among three. */
 const TWO_DIGITS = /^\d{2}$/;
@@ -27,15 +29,20 @@ const TWO_DIGITS = /^\d{2}$/;
 const PLAIN_MESSAGE = /^[a-zA-Z0-9-._+/!?#]{1,20}$/;
 
 /** The engine's `features.ciba` for Scanin. */
-export function cibaFeature({ db, clock, config, bus, pusher }: BackchannelInputs): CIBAConfiguration {
+export function cibaFeature({ db, clock, config, bus, pusher, log }: BackchannelInputs): CIBAConfiguration {
   return {
     enabled: true as const,
     deliveryModes: ['poll', 'ping'] as Array<'poll' | 'ping'>,
 
-    async processLoginHint(_ctx: KoaContextWithOIDC, loginHint?: string): Promise<string> {
+    async processLoginHint(ctx: KoaContextWithOIDC, loginHint?: string): Promise<string> {
       const email = loginHint === undefined ? null : normalizeEmail(loginHint);
       const account = email ? await findAccountByEmail(db, email) : undefined;
       if (!account) throw new errors.UnknownUserId('login_hint must be the email address of a Scanin account');
+      // Refused before the phone is asked: no approval could give this person the app (oidc/accessRules.ts).
+      if (!(await mayUseClient(db, clock, ctx, account.id))) {
+        await recordAudit({ db, clock, config, log }, { event: 'login.refused', account_id: account.id, client_id: ctx.oidc.client!.clientId, detail: { reason: 'not_in_allowed_groups', flow: 'backchannel' } });
+        throw new errors.AccessDenied('this person is in none of the groups this app allows (clients.json "allowed_groups")');
+      }
       const devices = await listDevices(db, account.id);
       if (!devices.some((device) => device.status === 'active')) {
         throw new errors.UnknownUserId('this person has no enrolled device that could approve the request');

@@ -25,7 +25,7 @@ export const groups: CommandGroup = {
   subcommands: {
     create: {
       summary: 'create a group, optionally inside a top-level one',
-      usage: 'Usage: scanin groups create <name> [--parent <group>] [--json]\n\nA name is 1 to 64 letters, digits, ".", "_" or "-". Members of a group with a parent are in the parent too (one level).',
+      usage: 'Usage: scanin groups create <name> [--parent <group>] [--json]\n\nA name is 1 to 64 letters, digits, ".", "_", "-" or spaces (inside it: quote it). Members of a group with a parent are in the parent too (one level).',
       positionals: 1,
       options: { parent: { type: 'string' }, ...JSON_OPTION },
       async run([name], values) {

@@ -49,15 +49,20 @@ export async function browserContext(ctx: Context, services: Services, interacti
  * login or an error replaces whatever came before.
  */
 export async function finishInteraction(ctx: Context, interaction: Interaction, result: InteractionResults): Promise<void> {
-  interaction.result = 'consent' in result ? { ...interaction.lastSubmission, ...result } : result;
-  // The engine's own clock (epoch seconds), as its `exp` is.
-  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  await saveResult(interaction, 'consent' in result ? { ...interaction.lastSubmission, ...result } : result);
   ctx.res.statusCode = 303;
   ctx.res.setHeader('Location', interaction.returnTo);
   ctx.res.setHeader('Content-Length', '0');
   ctx.res.end();
   // Only once the response is sent: if saving throws instead, our error page must still go out.
   ctx.respond = false;
+}
+
+/** Stores the result the engine's resume (`interaction.returnTo`) will act on. */
+export async function saveResult(interaction: Interaction, result: InteractionResults): Promise<void> {
+  interaction.result = result;
+  // The engine's own clock (epoch seconds), as its `exp` is.
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
 }
 
 /** The authorization request to start again with, for a page whose interaction has ended. */

@@ -1,5 +1,6 @@
 // The browser's side of a login, under /interaction/:uid (oidc-provider's interaction):
-//   GET  /interaction/:uid           the QR page (login prompt) or the consent page
+//   GET  /interaction/:uid           the QR page (login prompt), the consent page, or the
+//                                    refusal of a person the app's access rules keep out
 //   GET  /interaction/:uid/events    Server-Sent Events while the page waits
 //   GET  /interaction/:uid/status    the same state as JSON, for reconnects and polling
 //   GET  /interaction/:uid/complete  finishes the login the phone approved (or denied)
@@ -20,7 +21,10 @@ import { rememberConsent } from '../store/consents.ts';
 import { closeLoginRequests, completeLatestApproval, latestLoginRequest, type LoginRequest } from '../store/loginRequests.ts';
 import { authorizationDetailsHash } from '../protocol/authorizationDetails.ts';
 import { openEventStream } from './eventStream.ts';
-import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, type Interaction } from './interaction.ts';
+import { browserContext, finishInteraction, loadInteraction, requireLoginPrompt, restartUrl, saveResult, type Interaction } from './interaction.ts';
+import { ACCESS_REFUSED } from '../oidc/accessRules.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { clientIp } from '../http/ip.ts';
 import { originOf } from '../http/csp.ts';
 import { cleanText, TEXT_LIMITS } from '../text/cleanText.ts';
 import { approvedBy } from './approvedBy.ts';
@@ -92,12 +96,43 @@ async function showConsent(ctx: Context, services: Services, interaction: Intera
   }, 200, appOrigins(interaction));
 }
 
+/**
+ * Whether the login prompt is there only because the session's account may not use the client
+ * (oidc/accessRules.ts): a phone approved, or a session would be reused, for someone outside its
+ * allowed_groups. With any other reason too (prompt=login, a verified login required), the QR
+ * code is shown first: the person may sign in with an account that has access.
+ */
+function isAccessRefusal(interaction: Interaction): boolean {
+  return interaction.prompt.name === 'login' && interaction.prompt.reasons.length === 1 && interaction.prompt.reasons[0] === ACCESS_REFUSED;
+}
+
+/**
+ * Tells the person, and stores access_denied as the sign-in's result: the page's link back
+ * resumes it, and the app gets the error. Recorded once, however often the page is reloaded.
+ */
+async function showRefusal(ctx: Context, services: Services, interaction: Interaction): Promise<void> {
+  const accountId = interaction.session!.accountId;
+  const clientId = String(interaction.params.client_id);
+  if (!interaction.result) {
+    await recordAudit(services, { event: 'login.refused', account_id: accountId, client_id: clientId, ip: clientIp(ctx), detail: { reason: 'not_in_allowed_groups', flow: 'browser' } });
+    await saveResult(interaction, { error: 'access_denied', error_description: 'The person is in none of the groups allowed to use this app.' });
+  }
+  const account = await findAccountById(services.db, accountId);
+  ctx.set('Cache-Control', 'no-store');
+  await render(ctx, 'access-refused', {
+    clientName: await clientName(services, interaction),
+    accountEmail: account ? cleanText(account.email, TEXT_LIMITS.email) : 'unknown',
+    returnTo: interaction.returnTo,
+  }, 403);
+}
+
 export function mountInteractionRoutes(router: Router, services: Services): void {
   const { db, clock, provider } = services;
 
   router.get('/interaction/:uid', async (ctx) => {
     const interaction = await loadInteraction(ctx, services);
     if (interaction.prompt.name === 'consent') return showConsent(ctx, services, interaction);
+    if (isAccessRefusal(interaction)) return showRefusal(ctx, services, interaction);
     requireLoginPrompt(interaction);
     await showLogin(ctx, services, interaction);
   });

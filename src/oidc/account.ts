@@ -1,15 +1,13 @@
 // The bridge from oidc-provider to Scanin's accounts: which claims a `sub` has. A disabled
-// account is no account to the engine: userinfo and the token endpoint refuse its tokens.
+// account is no account to the engine: userinfo and the token endpoint refuse its tokens; so is
+// one no longer in a group the token's client requires (accessRules.ts).
 import type { Account as OidcAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { findAccountById, type Account } from '../store/accounts.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/db.ts';
-import { groupsOf } from '../store/groups.ts';
+import { groupsInRequest, mayUseClient, rolesOf, type RoleMap } from './accessRules.ts';
 
 const claimsOf = (account: Account) => ({ sub: account.id, email: account.email, email_verified: account.email_verified, name: account.name, preferred_username: account.email });
-
-/** clients.json `roles`: role name → the groups that give it (oidc/clients.ts). */
-type RoleMap = Record<string, string[]>;
 
 /**
  * The claims of `account` for this token, with `groups` and this client's `roles` only when the
@@ -19,9 +17,8 @@ function claimsFor(db: Db, clock: Clock, ctx: KoaContextWithOIDC, account: Accou
   return async (_use: string, scope: string) => {
     const base = claimsOf(account);
     if (!scope.split(' ').includes('groups')) return base;
-    const groups = await groupsOf(db, account.id, clock());
-    const map = ((ctx.oidc?.client as unknown as { roles?: RoleMap } | undefined)?.roles) ?? {};
-    const roles = Object.keys(map).filter((role) => map[role]!.some((group) => groups.includes(group))).sort();
+    const groups = await groupsInRequest(db, clock, ctx, account.id);
+    const roles = rolesOf((ctx.oidc?.client as unknown as { roles?: RoleMap } | undefined)?.roles, groups);
     return { ...base, groups, roles };
   };
 }
@@ -49,6 +46,13 @@ export function rememberAccountRead(request: object, id: string, account: Accoun
   readWithRedeemed.set(request, read.set(id, account ?? null));
 }
 
+/**
+ * Where a token is used or redeemed (codes, refresh tokens, device codes, CIBA), and so where
+ * someone removed from a client's groups since their sign-in is refused. The authorization
+ * routes load the session's account for the login prompt, whose own check shows the refusal page.
+ */
+const REDEEMING_ROUTES = new Set(['token', 'userinfo']);
+
 export function accountFinder(db: Db, clock: Clock) {
   return async (ctx: KoaContextWithOIDC, sub: string): Promise<OidcAccount | undefined> => {
     if (isApprovedLogin(ctx, sub)) {
@@ -63,6 +67,7 @@ export function accountFinder(db: Db, clock: Clock) {
     const readEarlier = readWithRedeemed.get(ctx)?.get(sub);
     const account = readEarlier === undefined ? await findAccountById(db, sub) : readEarlier;
     if (!account || account.disabled_at !== null) return undefined;
+    if (REDEEMING_ROUTES.has(ctx.oidc.route) && !(await mayUseClient(db, clock, ctx, account.id))) return undefined;
     return { accountId: account.id, claims: claimsFor(db, clock, ctx, account) };
   };
 }

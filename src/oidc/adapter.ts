@@ -6,6 +6,8 @@ import type { Knex } from 'knex';
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
 import { joinedAccount } from '../store/accounts.ts';
+import { groupsColumn, groupsFromColumn } from '../store/groups.ts';
+import { rememberGroupsRead } from './accessRules.ts';
 import type { Db } from '../store/db.ts';
 import { rememberAccountRead } from './account.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
@@ -17,6 +19,7 @@ const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expi
 /** What the token endpoint redeems; it asks for the account of each right after reading it. */
 const REDEEMED = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 const ACCOUNT_PREFIX = 'account__';
+const GROUPS_COLUMN = 'account__groups';
 
 type Row = { payload: string; expires_at: number | null; consumed_at: number | null };
 
@@ -86,18 +89,25 @@ export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true
       return row && payloadOf(row);
     }
 
-    /** A code or token being redeemed, and its account in the same statement, kept for the request. */
+    /**
+     * A code or token being redeemed, and its account and the account's groups in the same
+     * statement, kept for the request: the groups scope and access rules ask for those next.
+     */
     private async findWithAccount(id: string): Promise<AdapterPayload | undefined> {
+      const now = clock();
       const row = (await db('oidc_payloads')
         .leftJoin('accounts', 'accounts.id', 'oidc_payloads.account_id')
         .where({ 'oidc_payloads.model': this.model, 'oidc_payloads.id': id })
-        .andWhere((q) => q.whereNull('oidc_payloads.expires_at').orWhere('oidc_payloads.expires_at', '>', clock()))
-        .first('oidc_payloads.payload', 'oidc_payloads.expires_at', 'oidc_payloads.consumed_at', 'oidc_payloads.account_id', ...joinedAccount.columns(ACCOUNT_PREFIX))) as
+        .andWhere((q) => q.whereNull('oidc_payloads.expires_at').orWhere('oidc_payloads.expires_at', '>', now))
+        .first('oidc_payloads.payload', 'oidc_payloads.expires_at', 'oidc_payloads.consumed_at', 'oidc_payloads.account_id', ...joinedAccount.columns(ACCOUNT_PREFIX), groupsColumn(db, 'oidc_payloads.account_id', now, GROUPS_COLUMN))) as
         | (Row & { account_id: string | null } & Record<string, unknown>)
         | undefined;
       if (!row) return undefined;
       const request = Provider.ctx;
-      if (request && row.account_id) rememberAccountRead(request, row.account_id, joinedAccount.from(row, ACCOUNT_PREFIX));
+      if (request && row.account_id) {
+        rememberAccountRead(request, row.account_id, joinedAccount.from(row, ACCOUNT_PREFIX));
+        rememberGroupsRead(request, row.account_id, groupsFromColumn(row[GROUPS_COLUMN]));
+      }
       return payloadOf(row);
     }
 

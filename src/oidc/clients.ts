@@ -1,5 +1,5 @@
 // clients.json: a JSON array of oidc-provider client metadata plus Scanin's own fields
-// (`first_party`, `require_pkce`, front-channel logout, `resource_server`). Checked at start so a bad file stops Scanin with a message that names the
+// (`first_party`, `require_pkce`, front-channel logout, `resource_server`, `roles`, `allowed_groups`). Checked at start so a bad file stops Scanin with a message that names the
 // client and the field, instead of failing at the first login.
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
@@ -13,7 +13,7 @@ export class ClientsFileError extends Error {
 }
 
 /** Scanin's own client fields, declared to oidc-provider (which drops unknown fields). */
-export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification', 'resource_server', 'roles'];
+export const SCANIN_CLIENT_FIELDS = ['first_party', 'number_matching', 'require_pkce', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'require_user_verification', 'resource_server', 'roles', 'allowed_groups'];
 
 type Metadata = Record<string, unknown>;
 
@@ -39,6 +39,11 @@ export function ownFieldProblem(key: string, value: unknown, metadata: Metadata)
       const valid = typeof value === 'object' && value !== null && !Array.isArray(value) &&
         Object.entries(value).every(([role, groups]) => /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(role) && Array.isArray(groups) && groups.length > 0 && groups.every((group) => typeof group === 'string' && groupNameProblem(group) === null));
       return valid ? null : 'roles must map each role name (1 to 64 letters, digits, ".", "_", ":" or "-") to a non-empty array of group names';
+    }
+    case 'allowed_groups': {
+      // Who may use the client at all (oidc/accessRules.ts): ["staff", "contractors"].
+      const valid = Array.isArray(value) && value.length > 0 && value.every((group) => typeof group === 'string' && groupNameProblem(group) === null);
+      return valid ? null : 'allowed_groups must be a non-empty array of group names';
     }
     case 'resource_server': {
       // RFC 8707 §2: an absolute URI without a fragment; the API introspects its tokens, so it has a secret.

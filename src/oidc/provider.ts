@@ -15,6 +15,8 @@ import type { Db } from '../store/db.ts';
 import { accountFinder } from './account.ts';
 import { knexAdapterFactory } from './adapter.ts';
 import { loginPolicy } from './loginPolicy.ts';
+import { mayUseClient } from './accessRules.ts';
+import { accessTokenClaims } from './accessTokenClaims.ts';
 import { ACR_VALUES } from './authContext.ts';
 import { ownFieldProblem, SCANIN_CLIENT_FIELDS } from './clients.ts';
 import { resourceIndicatorsFeature, richAuthorizationFeature } from './richAuthorization.ts';
@@ -148,6 +150,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
       // client's clients.json `roles` maps from them (account.ts).
       groups: ['groups', 'roles'],
     },
+    extraTokenClaims: accessTokenClaims(db, clock, inputs.clients) as unknown as Configuration['extraTokenClaims'],
     // Relying parties get email and name in the ID token itself, not only from userinfo.
     conformIdTokenClaims: false,
     clientDefaults: {
@@ -165,8 +168,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
         if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
           throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
         }
-        // Which address is an API's, and which groups give a client's roles, are the operator's to say too.
-        if ((key === 'resource_server' || key === 'roles') && value !== undefined && ctx?.oidc?.route === 'registration') {
+        // Which address is an API's, which groups give a client's roles and who may use it are the operator's to say too.
+        if ((key === 'resource_server' || key === 'roles' || key === 'allowed_groups') && value !== undefined && ctx?.oidc?.route === 'registration') {
           throw new errors.InvalidClientMetadata(`${key} can only be set in clients.json, by whoever runs Scanin`);
         }
       },
@@ -178,7 +181,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
-      ciba: cibaFeature({ db, clock, config, bus: inputs.bus, pusher: inputs.pusher }),
+      ciba: cibaFeature({ db, clock, config, bus: inputs.bus, pusher: inputs.pusher, log: inputs.log }),
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
@@ -210,7 +213,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     // /device/ is the device protocol's (docs/protocol.md): the device grant lives elsewhere, and
     // /activate is what a TV tells the person to open.
     routes: { code_verification: '/activate', device_authorization: '/device_authorization' },
-    interactions: { policy: loginPolicy(), url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
+    interactions: { policy: loginPolicy((ctx, accountId) => mayUseClient(db, clock, ctx, accountId)), url: (_ctx, interaction) => `${issuerPath(issuer)}/interaction/${interaction.uid}` },
     loadExistingGrant: grantLoader(db),
     renderError: renderOidcError,
     ttl: {

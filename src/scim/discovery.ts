@@ -1,5 +1,6 @@
 // What a SCIM client asks first (RFC 7644 §4): what this service provider supports, its
 // resource types, and the schema of the attributes it keeps.
+import { GROUP_SCHEMA } from './groupResource.ts';
 import { USER_SCHEMA } from './userResource.ts';
 
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
@@ -29,6 +30,14 @@ export function resourceTypes(base: string): Record<string, unknown>[] {
       endpoint: '/Users',
       schema: USER_SCHEMA,
       meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
+    },
+    {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+      id: 'Group',
+      name: 'Group',
+      endpoint: '/Groups',
+      schema: GROUP_SCHEMA,
+      meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` },
     },
   ];
 }
@@ -61,6 +70,22 @@ export function schemas(base: string): Record<string, unknown>[] {
         attribute('active', { type: 'boolean' }),
       ],
       meta: { resourceType: 'Schema', location: `${base}/Schemas/${USER_SCHEMA}` },
+    },
+    {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+      id: GROUP_SCHEMA,
+      name: 'Group',
+      description: 'A group of people, named in the groups claim of their tokens',
+      attributes: [
+        attribute('displayName', { required: true, uniqueness: 'server' }),
+        attribute('externalId', { caseExact: true }),
+        attribute('members', {
+          type: 'complex',
+          multiValued: true,
+          subAttributes: [attribute('value', { mutability: 'immutable' }), attribute('$ref', { type: 'reference', referenceTypes: ['User'], mutability: 'immutable' }), attribute('display', { mutability: 'readOnly' }), attribute('type', { mutability: 'immutable', canonicalValues: ['User'] })],
+        }),
+      ],
+      meta: { resourceType: 'Schema', location: `${base}/Schemas/${GROUP_SCHEMA}` },
     },
   ];
 }

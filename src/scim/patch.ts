@@ -5,6 +5,7 @@
 // attributes Scanin does not keep (title, phoneNumbers, the enterprise extension, …) are
 // accepted and ignored, as on a PUT: directories send them with every change.
 import { ScimError, invalidSyntax, invalidValue } from './errors.ts';
+import { USER_SCHEMA } from './userResource.ts';
 
 export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const MAX_OPERATIONS = 100;
@@ -40,14 +41,13 @@ function set(doc: Doc, attribute: string, value: unknown): void {
 }
 
 function applyPath(doc: Doc, op: 'add' | 'replace' | 'remove', path: string, value: unknown): void {
-  const bare = path.replace(/^urn:ietf:params:scim:schemas:core:2\.0:User:/i, '');
-  if (/^emails\[[^\]]*\](\.value)?$/i.test(bare)) {
+  if (/^emails\[[^\]]*\](\.value)?$/i.test(path)) {
     if (op === 'remove') throw invalidValue('an account needs an email address: emails cannot be removed');
     doc.emails = [{ value, primary: true }];
     return;
   }
-  const [attribute = '', part, extra] = bare.split('.');
-  if (extra !== undefined || /[[\]]/.test(bare)) return;
+  const [attribute = '', part, extra] = path.split('.');
+  if (extra !== undefined || /[[\]]/.test(path)) return;
   if (part !== undefined) {
     const namePart = known(NAME_PARTS, part);
     if (known(TOP, attribute) !== 'name' || !namePart) return;
@@ -65,26 +65,35 @@ function applyPath(doc: Doc, op: 'add' | 'replace' | 'remove', path: string, val
   if (top) delete doc[top];
 }
 
-/** The resource `current` with the PATCH request `body` applied; 400 for a malformed request. */
-export function applyPatch(current: Doc, body: Doc): Doc {
+export type PatchOperation = { op: 'add' | 'replace' | 'remove'; path: string | undefined; value: unknown };
+
+/** The operations of the PATCH request `body`, checked; `schema`: the resource's, which a path may start with. 400 for a malformed request. */
+export function patchOperations(body: Doc, schema: string): PatchOperation[] {
   if (!Array.isArray(body.schemas) || !body.schemas.includes(PATCH_SCHEMA)) throw invalidSyntax(`schemas must include ${PATCH_SCHEMA}`);
   const operations = body.Operations;
   if (!Array.isArray(operations) || operations.length === 0) throw invalidSyntax('Operations must be a non-empty list');
   if (operations.length > MAX_OPERATIONS) throw new ScimError(400, 'tooMany', `at most ${MAX_OPERATIONS} operations per PATCH`);
-  const doc: Doc = structuredClone(current);
-  for (const operation of operations) {
+  return operations.map((operation: unknown) => {
     if (!isObject(operation) || typeof operation.op !== 'string') throw invalidSyntax('each operation needs "op": add, replace or remove');
     const op = operation.op.toLowerCase();
     if (op !== 'add' && op !== 'replace' && op !== 'remove') throw invalidSyntax(`unknown op ${JSON.stringify(operation.op)}: add, replace or remove`);
     const { path, value } = operation;
     if (path !== undefined && (typeof path !== 'string' || path === '')) throw new ScimError(400, 'invalidPath', 'path must be a non-empty string');
+    if (path === undefined && op === 'remove') throw new ScimError(400, 'noTarget', 'remove needs a path');
+    if (op !== 'remove' && value === undefined) throw invalidValue(`${op}${path === undefined ? '' : ` of ${path}`} needs a value`);
+    if (path === undefined && !isObject(value)) throw invalidValue(`${op} without a path needs an object of attributes as its value`);
+    return { op, path: path === undefined ? undefined : path.replace(new RegExp(`^${schema.replaceAll('.', '\\.')}:`, 'i'), ''), value };
+  });
+}
+
+/** The resource `current` with the PATCH request `body` applied; 400 for a malformed request. */
+export function applyPatch(current: Doc, body: Doc): Doc {
+  const doc: Doc = structuredClone(current);
+  for (const { op, path, value } of patchOperations(body, USER_SCHEMA)) {
     if (path === undefined) {
-      if (op === 'remove') throw new ScimError(400, 'noTarget', 'remove needs a path');
-      if (!isObject(value)) throw invalidValue(`${op} without a path needs an object of attributes as its value`);
-      for (const [attribute, attributeValue] of Object.entries(value)) set(doc, attribute, attributeValue);
+      for (const [attribute, attributeValue] of Object.entries(value as Doc)) set(doc, attribute, attributeValue);
       continue;
     }
-    if (op !== 'remove' && value === undefined) throw invalidValue(`${op} of ${path} needs a value`);
     applyPath(doc, op, path, value);
   }
   return doc;

@@ -1,5 +1,5 @@
-// /scim/v2 (RFC 7644), on with SCIM_TOKEN: the service provider's configuration, and Users —
-// list (filter, startIndex, count), read, create, replace, patch, delete. Every answer is
+// /scim/v2 (RFC 7644), on with SCIM_TOKEN: the service provider's configuration, Users and
+// Groups — list (filter, startIndex, count), read, create, replace, patch, delete. Every answer is
 // application/scim+json; every refusal a SCIM error (errors.ts).
 import type { Context, Middleware } from 'koa';
 import Router from '@koa/router';
@@ -11,7 +11,11 @@ import { listScimUsers } from '../store/scimUsers.ts';
 import { bearerGuard } from './bearer.ts';
 import { invalidSyntax, invalidValue, resourceNotFound, ScimError, scimBody, scimErrors } from './errors.ts';
 import { listResponse, MAX_RESULTS, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
-import { parseUserFilter } from './filter.ts';
+import { parseGroupFilter, parseUserFilter } from './filter.ts';
+import { applyGroupPatch } from './groupPatch.ts';
+import { createScimGroup, deleteScimGroup, groupInput, replaceScimGroup, requireGroup } from './groupProvisioning.ts';
+import { groupResource, parseGroupInput } from './groupResource.ts';
+import { listScimGroups } from '../store/scimGroups.ts';
 import { applyPatch } from './patch.ts';
 import { createUser, deleteUser, replaceUser, requireUser } from './provisioning.ts';
 import { parseUserInput, userResource } from './userResource.ts';
@@ -45,15 +49,19 @@ export function scimApi(services: Services, token: string): Middleware {
   const scim = new Router({ prefix: '/scim/v2' });
   const base = `${services.issuer}/scim/v2`;
   const location = (id: string) => `${base}/Users/${id}`;
+  const groupLocation = (id: string) => `${base}/Groups/${id}`;
+  /** Entra ID lists groups with excludedAttributes=members: a big group's members are not read. */
+  const withMembers = (ctx: Context) => !(typeof ctx.query.excludedAttributes === 'string' && ctx.query.excludedAttributes.split(',').some((name) => name.trim().toLowerCase() === 'members'));
+  const showGroup = (ctx: Context, status: number, group: Awaited<ReturnType<typeof requireGroup>>) => scimBody(ctx, status, groupResource(group, groupLocation(group.group.id), location, withMembers(ctx)));
 
   scim.get('/ServiceProviderConfig', (ctx) => scimBody(ctx, 200, serviceProviderConfig(base)));
-  scim.get('/ResourceTypes', (ctx) => scimBody(ctx, 200, listResponse(resourceTypes(base), 1, 1)));
+  scim.get('/ResourceTypes', (ctx) => scimBody(ctx, 200, listResponse(resourceTypes(base), resourceTypes(base).length, 1)));
   scim.get('/ResourceTypes/:id', (ctx) => {
     const found = resourceTypes(base).find((type) => type.id === ctx.params.id);
     if (!found) throw resourceNotFound(`ResourceType ${ctx.params.id}`);
     scimBody(ctx, 200, found);
   });
-  scim.get('/Schemas', (ctx) => scimBody(ctx, 200, listResponse(schemas(base), 1, 1)));
+  scim.get('/Schemas', (ctx) => scimBody(ctx, 200, listResponse(schemas(base), schemas(base).length, 1)));
   scim.get('/Schemas/:id', (ctx) => {
     const found = schemas(base).find((schema) => schema.id === ctx.params.id);
     if (!found) throw resourceNotFound(`Schema ${ctx.params.id}`);
@@ -95,6 +103,39 @@ export function scimApi(services: Services, token: string): Middleware {
 
   scim.delete('/Users/:id', async (ctx) => {
     await deleteUser(services, await requireUser(services, ctx.params.id!), clientIp(ctx));
+    ctx.status = 204;
+  });
+
+  scim.get('/Groups', async (ctx) => {
+    const filter = parseGroupFilter(typeof ctx.query.filter === 'string' ? ctx.query.filter : undefined);
+    const startIndex = queryNumber(ctx, 'startIndex', 1, 1);
+    const count = Math.min(queryNumber(ctx, 'count', 100, 0), MAX_RESULTS);
+    const members = withMembers(ctx);
+    const { total, groups } = await listScimGroups(services.db, filter, startIndex - 1, count, members);
+    scimBody(ctx, 200, listResponse(groups.map((group) => groupResource(group, groupLocation(group.group.id), location, members)), total, startIndex));
+  });
+
+  scim.post('/Groups', async (ctx) => {
+    const group = await createScimGroup(services, parseGroupInput(await readScimJson(ctx)), clientIp(ctx));
+    ctx.set('Location', groupLocation(group.group.id));
+    showGroup(ctx, 201, group);
+  });
+
+  scim.get('/Groups/:id', async (ctx) => showGroup(ctx, 200, await requireGroup(services, ctx.params.id!)));
+
+  scim.put('/Groups/:id', async (ctx) => {
+    const input = parseGroupInput(await readScimJson(ctx));
+    showGroup(ctx, 200, await replaceScimGroup(services, await requireGroup(services, ctx.params.id!), input, clientIp(ctx)));
+  });
+
+  scim.patch('/Groups/:id', async (ctx) => {
+    const body = await readScimJson(ctx);
+    const current = await requireGroup(services, ctx.params.id!);
+    showGroup(ctx, 200, await replaceScimGroup(services, current, applyGroupPatch(groupInput(current), body), clientIp(ctx)));
+  });
+
+  scim.delete('/Groups/:id', async (ctx) => {
+    await deleteScimGroup(services, await requireGroup(services, ctx.params.id!), clientIp(ctx));
     ctx.status = 204;
   });
 

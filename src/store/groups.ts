@@ -3,6 +3,7 @@
 // belonging to both. Names are what tokens carry (the `groups` claim), so they are checked here,
 // once, for every caller: the CLI, and later the admin console and SCIM.
 import { newId } from '../ids.ts';
+import type { Knex } from 'knex';
 import type { Db } from './db.ts';
 
 export type Group = { id: string; name: string; parent_id: string | null; created_at: number };
@@ -10,9 +11,13 @@ export type Member = { account_id: string; email: string; name: string; added_at
 
 export class GroupError extends Error {}
 
-/** What RPs match on (oauth2-proxy's --allowed-group, Grafana's role_attribute_path): letters, digits, and . _ - , 1 to 64 characters. */
+/**
+ * What RPs match on (oauth2-proxy's --allowed-group, Grafana's role_attribute_path): 1 to 64
+ * letters, digits, ".", "_", "-" and spaces, the spaces inside ("Tour Guides", as directories
+ * name groups). No comma: a statement joins a person's groups with commas (groupNamesSql).
+ */
 export function groupNameProblem(name: string): string | null {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? null : `a group name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit; got ${JSON.stringify(name)}`;
+  return /^[A-Za-z0-9](?:[A-Za-z0-9._ -]{0,62}[A-Za-z0-9._-])?$/.test(name) ? null : `a group name is 1 to 64 letters, digits, ".", "_", "-" or spaces, starting with a letter or digit and not ending with a space; got ${JSON.stringify(name)}`;
 }
 
 export async function findGroupByName(db: Db, name: string): Promise<Group | undefined> {
@@ -54,6 +59,31 @@ export async function deleteGroup(db: Db, name: string): Promise<void> {
   });
 }
 
+/** Renames a group (tokens carry the new name from their next issue on). */
+export async function renameGroup(db: Db, groupId: string, name: string): Promise<void> {
+  const problem = groupNameProblem(name);
+  if (problem) throw new GroupError(problem);
+  const holder = await findGroupByName(db, name);
+  if (holder && holder.id !== groupId) throw new GroupError(`a group named "${name}" exists already`);
+  await db('groups').where({ id: groupId }).update({ name });
+}
+
+/**
+ * Makes `accountIds` the group's members, in one transaction: those already in keep their
+ * membership (and its end), the others join until removed, the rest leave. Returns who joined and who left.
+ */
+export async function setMembers(db: Db, now: number, groupId: string, accountIds: readonly string[]): Promise<{ added: string[]; removed: string[] }> {
+  return db.transaction(async (trx) => {
+    const current = new Set((await trx('group_members').where({ group_id: groupId }).pluck('account_id')) as string[]);
+    const wanted = new Set(accountIds);
+    const added = [...wanted].filter((id) => !current.has(id));
+    const removed = [...current].filter((id) => !wanted.has(id));
+    if (removed.length) await trx('group_members').where({ group_id: groupId }).whereIn('account_id', removed).delete();
+    if (added.length) await trx('group_members').insert(added.map((account_id) => ({ group_id: groupId, account_id, added_at: now, expires_at: null })));
+    return { added, removed };
+  });
+}
+
 export async function listGroups(db: Db): Promise<Array<Group & { parent: string | null; members: number }>> {
   const groups = (await db('groups').orderBy('name')) as Group[];
   const counts = (await db('group_members').select('group_id').count({ n: '*' }).groupBy('group_id')) as Array<{ group_id: string; n: number | string }>;
@@ -83,15 +113,31 @@ export async function listMembers(db: Db, groupId: string): Promise<Member[]> {
 }
 
 /**
+ * The groups an account is in at `now`, parents included, as one SQL expression: each membership
+ * still running gives its group's name, followed by its parent's, all joined by commas (group
+ * names have none). `account` is `??` (a column of the statement it sits in: the token endpoint
+ * reads them with the code or token it redeems, oidc/adapter.ts) or `?` (an account id).
+ */
+function groupNamesSql(db: Db, account: '??' | '?'): string {
+  const joined = (db.client as { dialect: string }).dialect === 'postgresql' ? 'string_agg' : 'group_concat';
+  return `(select ${joined}(g.name || coalesce(',' || p.name, ''), ',') from group_members m join groups g on g.id = m.group_id left join groups p on p.id = g.parent_id where m.account_id = ${account} and (m.expires_at is null or m.expires_at > ?))`;
+}
+
+/** The groups of the account in `accountColumn`, as the column `alias` of a select (read it with groupsFromColumn). */
+export function groupsColumn(db: Db, accountColumn: string, now: number, alias: string): Knex.Raw {
+  return db.raw(`${groupNamesSql(db, '??')} as ??`, [accountColumn, now, alias]);
+}
+
+/** The sorted names of a groupsColumn's value. */
+export function groupsFromColumn(value: unknown): string[] {
+  return typeof value === 'string' ? [...new Set(value.split(','))].sort() : [];
+}
+
+/**
  * The names of the groups `accountId` is in at `now`, parents included, sorted: one statement
  * (the token endpoint asks this for every token with the groups scope).
  */
 export async function groupsOf(db: Db, accountId: string, now: number): Promise<string[]> {
-  const rows = (await db('group_members')
-    .join('groups', 'groups.id', 'group_members.group_id')
-    .leftJoin('groups as parent', 'parent.id', 'groups.parent_id')
-    .where('group_members.account_id', accountId)
-    .andWhere((q) => q.whereNull('group_members.expires_at').orWhere('group_members.expires_at', '>', now))
-    .select('groups.name as name', 'parent.name as parent')) as Array<{ name: string; parent: string | null }>;
-  return [...new Set(rows.flatMap((row) => (row.parent ? [row.name, row.parent] : [row.name])))].sort();
+  const row = (await db.select(db.raw(`${groupNamesSql(db, '?')} as names`, [accountId, now])).first()) as { names: unknown } | undefined;
+  return groupsFromColumn(row?.names);
 }

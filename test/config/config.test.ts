@@ -133,6 +133,8 @@ describe('clients.json', () => {
     ['a resource_server on a public client', [{ ...TEST_CLIENTS[0], resource_server: 'https://api.example.com/' }], 'client "test-public": field "resource_server": resource_server is for a confidential client'],
     ['a resource_server that is not a URL', [{ ...TEST_CLIENTS[1], resource_server: 'api' }], 'client "test-third-party": field "resource_server": resource_server must be the API\'s http(s) URL'],
     ['a resource_server with a fragment', [{ ...TEST_CLIENTS[1], resource_server: 'https://api.example.com/#x' }], 'field "resource_server": resource_server must be the API\'s http(s) URL, without a fragment'],
+    ['empty allowed_groups', [{ ...TEST_CLIENTS[0], allowed_groups: [] }], 'client "test-public": field "allowed_groups": allowed_groups must be a non-empty array of group names'],
+    ['allowed_groups naming a group badly', [{ ...TEST_CLIENTS[0], allowed_groups: ['staff', 'no,commas'] }], 'client "test-public": field "allowed_groups": allowed_groups must be a non-empty array of group names'],
     ['a confidential client without a secret', [{ client_id: 'conf', redirect_uris: ['https://app.example.com/cb'] }], 'client "conf": field "client_secret"'],
     ['a duplicate client_id', [TEST_CLIENTS[0], TEST_CLIENTS[0]], 'client "test-public": field "client_id": appears twice'],
     ['a redirect URI the engine refuses', [{ ...TEST_CLIENTS[0], redirect_uris: ['not a url'] }], 'client "test-public": redirect_uris'],

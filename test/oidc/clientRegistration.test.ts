@@ -66,13 +66,18 @@ describe('dynamic registration', () => {
     expect(Number(stored[0]!.n)).toBe(0);
   });
 
-  it('refuses first_party, resource_server and a public client without PKCE', async () => {
+  it('refuses first_party, resource_server, roles, allowed_groups and a public client without PKCE', async () => {
     const firstParty = await register({ client_name: 'Pushy', redirect_uris: ['https://pushy.example/cb'], first_party: true });
     expect(firstParty.status).toBe(400);
     expect(await firstParty.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('clients.json') });
     const api = await register({ client_name: 'Grabby', grant_types: ['client_credentials'], response_types: [], resource_server: 'https://pay.example.com/' });
     expect(api.status).toBe(400);
     expect(await api.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('resource_server can only be set in clients.json') });
+    for (const field of [{ roles: { admin: ['admins'] } }, { allowed_groups: ['staff'] }]) {
+      const answer = await register({ client_name: 'Climber', redirect_uris: ['https://climber.example/cb'], ...field });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: `${Object.keys(field)[0]} can only be set in clients.json, by whoever runs Scanin` });
+    }
     const noPkce = await register({ redirect_uris: ['https://spa.example/cb'], token_endpoint_auth_method: 'none', require_pkce: false });
     expect(noPkce.status).toBe(400);
     expect(await noPkce.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('PKCE') });

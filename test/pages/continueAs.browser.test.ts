@@ -3,13 +3,14 @@
 // sign-in page names the account, the other account's phone (the reference authenticator,
 // following the choice rule) will not answer, and "Use another account" — a form post under
 // the page's CSP — lets it. The relying party's /callback is answered by the browser itself.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { watchedAppPage } from '../helpers/appPage.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { authorizationRequest, discover, redeem } from '../helpers/rp.ts';
-import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import type * as oidc from 'openid-client';
 
 let browser: Browser;
@@ -31,22 +32,6 @@ afterAll(async () => {
   await scanin?.close();
 });
 
-/** The page's CSP violations, console errors and uncaught exceptions. */
-async function watched(context: BrowserContext): Promise<{ page: Page; problems: string[]; callbacks: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  const callbacks: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  await page.route(`${new URL(RP_REDIRECT).origin}/**`, async (route) => {
-    callbacks.push(route.request().url());
-    await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><title>Test App</title><p id="app">Back at the app.</p>' });
-  });
-  return { page, problems, callbacks };
-}
-
 /** Starts a sign-in in `page`; returns its authorization and the QR code's URL. */
 async function startSignIn(page: Page) {
   const auth = await authorizationRequest(config);
@@ -67,7 +52,7 @@ async function arrivedAs(page: Page, callbacks: string[], auth: Awaited<ReturnTy
 describe('a returning browser in Chromium', () => {
   it('says "Continue as", keeps the other phone out, and lets it in after "Use another account"', async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-    const { page, problems, callbacks } = await watched(context);
+    const { page, problems, callbacks } = await watchedAppPage(context);
 
     const first = await startSignIn(page);
 
@@ -100,7 +85,7 @@ describe('a returning browser in Chromium', () => {
 
   it('hides "Continue as" once the sign-in has expired', async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-    const { page, callbacks } = await watched(context);
+    const { page, callbacks } = await watchedAppPage(context);
     const first = await startSignIn(page);
     await ann.answer(first.qrUrl, 'approve');
     await arrivedAs(page, callbacks, first.auth);

@@ -10,11 +10,9 @@ import { findAccountByEmail, findAccountById, listAccounts } from '../../src/sto
 import { enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { expectScimError, PATCH, SCIM_TOKEN as TOKEN, scimClient } from '../helpers/scim.ts';
 
-const TOKEN = 'scim-token-that-is-long-enough-0123456789';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 // RFC 7643 §8.2, "Full User Representation" (as a client sends it: no id, no meta).
 const BJENSEN = {
@@ -40,25 +38,9 @@ const BJENSEN = {
   password: 't1meMa$heen',
 };
 
-type Answer = { status: number; body: Record<string, unknown>; headers: Headers };
-
 describe('SCIM provisioning', () => {
   let scanin: TestScanin;
-  const scim = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const response = await fetch(`${scanin.issuer}/scim/v2${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
-  };
-  const expectScimError = (answer: Answer, status: number, scimType?: string) => {
-    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-    expect(answer.headers.get('content-type')).toContain('application/scim+json');
-    expect(answer.body).toMatchObject({ schemas: [ERROR], status: String(status), ...(scimType ? { scimType } : {}) });
-    expect(typeof answer.body.detail).toBe('string');
-  };
+  const scim = scimClient(() => scanin);
   const accountCount = async () => (await listAccounts(scanin.services.db)).length;
 
   beforeAll(async () => {
@@ -83,7 +65,7 @@ describe('SCIM provisioning', () => {
     expect(parsed.patch!.supported).toBe(true);
     expect(parsed.bulk!.supported).toBe(false);
     const types = await scim('GET', '/ResourceTypes');
-    expect((types.body.Resources as Array<{ endpoint: string }>).map((t) => t.endpoint)).toEqual(['/Users']);
+    expect((types.body.Resources as Array<{ endpoint: string }>).map((t) => t.endpoint)).toEqual(['/Users', '/Groups']);
     expect((await scim('GET', `/Schemas/${USER}`)).status).toBe(200);
     expectScimError(await scim('GET', '/Schemas/urn:nope'), 404);
   });
@@ -220,7 +202,7 @@ describe('SCIM provisioning', () => {
   });
 
   it('answers an unknown path or a method a path does not take with a SCIM error', async () => {
-    expectScimError(await scim('GET', '/Groups'), 404);
+    expectScimError(await scim('GET', '/Bulk'), 404);
     expectScimError(await scim('PATCH', '/Users', { schemas: [PATCH], Operations: [] }), 405);
   });
 });
