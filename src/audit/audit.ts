@@ -81,11 +81,29 @@ export async function recordAudit(target: AuditTarget, event: AuditEvent): Promi
 
 type AuditRow = Omit<AuditEntry, 'detail'> & { detail: string | null };
 
-/** Entries oldest first, optionally of one account and from a second on. */
-export async function listAudit(db: Db, filter: { accountId?: string; since?: number; limit?: number } = {}): Promise<AuditEntry[]> {
+/**
+ * Which entries to list: one account's, one client's, of one event or family (`event: "login"`
+ * is login and every login.<outcome>), from `since` and before `until` (epoch seconds).
+ */
+export type AuditFilter = { accountId?: string; clientId?: string; event?: string; since?: number; until?: number; limit?: number };
+
+/** Whether `name` can be an event name or family (the names recordAudit accepts). */
+export function isEventName(name: string): boolean {
+  return EVENT_NAME.test(name);
+}
+
+/** Entries oldest first, as `filter` selects them. */
+export async function listAudit(db: Db, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   let query = db('audit_log').orderBy([{ column: 'at' }, { column: 'id' }]);
   if (filter.accountId) query = query.where({ account_id: filter.accountId });
+  if (filter.clientId) query = query.where({ client_id: filter.clientId });
+  if (filter.event) {
+    const family = `${filter.event}.`;
+    // No LIKE: "_" in event names is one of its wildcards.
+    query = query.where((q) => q.where('event', filter.event!).orWhereRaw('substr(event, 1, ?) = ?', [family.length, family]));
+  }
   if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('at', '<', filter.until);
   const rows = (await query.limit(filter.limit ?? 10_000)) as AuditRow[];
   return rows.map((row) => ({ ...row, id: Number(row.id), detail: row.detail ? (JSON.parse(row.detail) as AuditEntry['detail']) : null }));
 }

@@ -1,7 +1,8 @@
 // The commands of `npx scanin`. Each opens what it needs from the same configuration the server
 // uses, so the administrative commands run beside a running server write to the same database.
 import type { RunningScanin } from '../server.ts';
-import { auditLine, listAudit } from '../audit/audit.ts';
+import { auditLine, isEventName, listAudit } from '../audit/audit.ts';
+import { auditCsv } from '../audit/auditCsv.ts';
 import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config/env.ts';
 import { migrate } from '../store/migrate.ts';
@@ -107,32 +108,41 @@ rotate  a new RS256 and ES256 key, published in JWKS at once (within KEYS_RELOAD
   },
 
   audit: {
-    summary: 'print the audit log, one JSON line per event',
-    usage: `Usage: scanin audit [--user <email>] [--since <when>]
+    summary: 'print the audit log, one JSON line per event (or CSV)',
+    usage: `Usage: scanin audit [--user <email>] [--client <client_id>] [--event <name>] [--since <when>] [--until <when>] [--csv]
 
 Prints the audit log oldest first, one JSON object per line: enrollments, login outcomes,
-revocations, rate-limit trips and administrative actions. --user keeps one account's events;
---since keeps events from a time on: an ISO date or time (2026-11-01, 2026-11-01T08:00:00Z) or
-an age (30m, 12h, 7d). Entries are kept AUDIT_RETENTION_DAYS days (default 90).`,
+revocations, rate-limit trips and administrative actions. --user keeps one account's events,
+--client one app's; --event one event (login.refused) or a family (login: login.approved,
+login.denied, …); --since keeps events from a time on and --until those before one: an ISO date
+or time (2026-11-01, 2026-11-01T08:00:00Z) or an age (30m, 12h, 7d). --csv prints CSV instead
+(RFC 4180; a cell a spreadsheet would run as a formula starts with '). Entries are kept
+AUDIT_RETENTION_DAYS days (default 90).`,
     positionals: 0,
-    options: { user: { type: 'string' }, since: { type: 'string' } },
+    options: { user: { type: 'string' }, client: { type: 'string' }, event: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, csv: { type: 'boolean' } },
     async run(_positionals, values) {
-      const since = typeof values.since === 'string' ? parseSince(values.since, systemClock()) : undefined;
+      const now = systemClock();
+      const since = typeof values.since === 'string' ? parseSince(values.since, now) : undefined;
+      const until = typeof values.until === 'string' ? parseSince(values.until, now, '--until') : undefined;
+      const event = typeof values.event === 'string' ? values.event : undefined;
+      if (event !== undefined && !isEventName(event)) throw new Error(`--event: expected an event name such as login.refused or a family such as login, got "${event}"`);
+      if (values.client === '') throw new Error('--client: give a client_id');
       const entries = await withDatabase(async (db) => {
         const accountId = typeof values.user === 'string' ? (await requireAccount(db, values.user)).id : undefined;
-        return listAudit(db, { accountId, since });
+        return listAudit(db, { accountId, clientId: typeof values.client === 'string' ? values.client : undefined, event, since, until });
       });
-      for (const entry of entries) console.log(auditLine(entry));
+      if (values.csv) process.stdout.write(auditCsv(entries));
+      else for (const entry of entries) console.log(auditLine(entry));
       return 0;
     },
   },
 };
 
-/** `--since`: an ISO date or time, or an age such as 12h or 7d; epoch seconds. */
-export function parseSince(text: string, now: number): number {
+/** `--since` (or `option`): an ISO date or time, or an age such as 12h or 7d ago; epoch seconds. */
+export function parseSince(text: string, now: number, option = '--since'): number {
   const age = parseAge(text);
   if (age !== null) return now - age;
   const time = parseIsoTime(text);
-  if (time === null) throw new Error(`--since: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
+  if (time === null) throw new Error(`${option}: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
   return time;
 }

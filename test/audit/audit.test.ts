@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLine, listAudit, recordAudit, sweepAudit } from '../../src/audit/audit.ts';
+import { auditCsv } from '../../src/audit/auditCsv.ts';
 import { recordExpiredLogins } from '../../src/audit/expiredLogins.ts';
 import { parseSince } from '../../src/cli/commands.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
@@ -91,6 +92,19 @@ describe('the audit trail of a running Scanin', () => {
     const bad = await scaninCli(scanin, ['audit', '--since', 'yesterday']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--since: expected an ISO date');
+
+    const csv = await scaninCli(scanin, ['audit', '--user', 'cli-audit@example.com', '--event', 'device', '--until', '2999-01-01', '--csv']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...rows] = csv.stdout.split('\r\n').filter(Boolean);
+    expect(header).toBe('time,event,account_id,device_id,ip,client_id,detail');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain(`,device.revoked,`);
+    expect((await scaninCli(scanin, ['audit', '--user', 'cli-audit@example.com', '--until', '1h'])).stdout).toBe('');
+    for (const [args, message] of [[['--event', 'Login Refused'], '--event: expected an event name'], [['--until', 'later'], '--until: expected an ISO date'], [['--client', ''], '--client: give a client_id']] as const) {
+      const refused = await scaninCli(scanin, ['audit', ...args]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(message);
+    }
   });
 
   it('writes one JSON line per event to the log when AUDIT_STDOUT is on (the default): stderr for a command, whose stdout is its answer', { timeout: 60_000 }, async () => {
@@ -122,6 +136,21 @@ describe.each(DATABASE_KINDS)('audit storage on %s', (kind) => {
     expect((await listAudit(db())).map((entry) => entry.event)).toEqual(['login.denied']);
   });
 
+  it('filters by client, by event or family, and before a time', async () => {
+    await recordAudit(target(10), { event: 'login.approved', account_id: 'b', client_id: 'wiki' });
+    await recordAudit(target(20), { event: 'login.refused', account_id: 'b', client_id: 'wiki' });
+    await recordAudit(target(30), { event: 'login.approved', account_id: 'b', client_id: 'shop' });
+    // "login_x" shares the prefix "login" without being of the login family.
+    await recordAudit(target(40), { event: 'login_x', account_id: 'b', client_id: 'wiki' });
+    await recordAudit(target(50), { event: 'login', account_id: 'b', client_id: 'wiki' });
+    const events = async (filter: Parameters<typeof listAudit>[1]) => (await listAudit(db(), { accountId: 'b', ...filter })).map((entry) => `${entry.event}@${entry.at}`);
+    expect(await events({ clientId: 'wiki' })).toEqual(['login.approved@10', 'login.refused@20', 'login_x@40', 'login@50']);
+    expect(await events({ event: 'login' })).toEqual(['login.approved@10', 'login.refused@20', 'login.approved@30', 'login@50']);
+    expect(await events({ event: 'login.refused' })).toEqual(['login.refused@20']);
+    expect(await events({ event: 'login.approved', clientId: 'wiki', since: 5, until: 20 })).toEqual(['login.approved@10']);
+    expect(await events({ since: 20, until: 40 })).toEqual(['login.refused@20', 'login.approved@30']);
+  });
+
   it('refuses event names that do not follow the convention', async () => {
     await expect(recordAudit(target(1), { event: 'Login Approved' })).rejects.toThrow('dotted lower-case');
   });
@@ -142,6 +171,20 @@ describe('audit lines', () => {
     const line = auditLine({ at: 1_795_000_000, event: 'enrollment', account_id: 'a', device_id: 'd', ip: '192.0.2.1', client_id: null, detail: null });
     expect(JSON.parse(line)).toEqual({ time: '2026-11-18T11:06:40.000Z', type: 'audit', event: 'enrollment', account_id: 'a', device_id: 'd', ip: '192.0.2.1', client_id: null });
     expect(line).not.toContain('\n');
+  });
+
+  it('export as CSV with a header, quoting, and formulas made inert', () => {
+    const base = { device_id: null, client_id: null, detail: null };
+    const csv = auditCsv([
+      { ...base, id: 1, at: 1_795_000_000, event: 'login.refused', account_id: 'a', ip: '192.0.2.1', client_id: 'wiki', detail: { reason: 'not_in_allowed_groups', flow: 'browser' } },
+      { ...base, id: 2, at: 1_795_000_001, event: 'admin.user_renamed', account_id: '=HYPERLINK("http://evil")', ip: '-1+1', detail: { name: 'Ann "A", B\nC' } },
+    ]);
+    expect(csv.split('\r\n')).toEqual([
+      'time,event,account_id,device_id,ip,client_id,detail',
+      '2026-11-18T11:06:40.000Z,login.refused,a,,192.0.2.1,wiki,"{""reason"":""not_in_allowed_groups"",""flow"":""browser""}"',
+      `2026-11-18T11:06:41.000Z,admin.user_renamed,"'=HYPERLINK(""http://evil"")",,'-1+1,,"{""name"":""Ann \\""A\\"", B\\nC""}"`,
+      '',
+    ]);
   });
 
   it('--since reads ISO dates and ages', () => {
