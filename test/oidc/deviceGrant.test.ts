@@ -19,7 +19,10 @@ describe('the device authorization grant', () => {
 
   beforeAll(async () => {
     scanin = await startTestScanin({
-      clients: [{ client_id: 'tv', client_name: 'Lobby TV', first_party: true, token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE, 'refresh_token'] }],
+      clients: [
+        { client_id: 'tv', client_name: 'Lobby TV', first_party: true, token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE, 'refresh_token'] },
+        { client_id: 'staff-tv', client_name: 'Staff Room TV', first_party: true, token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE], allowed_groups: ['staff'] },
+      ],
     });
     phone = await enrolledPhone(scanin, 'hal@example.com', 'hal.json');
     tv = await discover(scanin.issuer, 'tv');
@@ -73,6 +76,24 @@ describe('the device authorization grant', () => {
     const tokens = await oidc.genericGrantRequest(tv, DEVICE_CODE, { device_code: started.device_code });
     expect(tokens.claims()).toMatchObject({ email: 'hal@example.com', aud: 'tv', amr: ['pop'] });
     await expect(oidc.genericGrantRequest(tv, DEVICE_CODE, { device_code: started.device_code })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it("refuses someone outside a TV's allowed_groups after the phone approved: the page says so, the TV's poll gets access_denied", async () => {
+    const staffTv = await discover(scanin.issuer, 'staff-tv');
+    const started = await oidc.initiateDeviceAuthorization(staffTv, { scope: 'openid' });
+    const browser = new TestBrowser();
+    const confirm = await typeCode(browser, started.user_code);
+    const confirmed = await browser.fetch(formAction(confirm), { method: 'POST', form: { xsrf: field(confirm, 'xsrf'), user_code: field(confirm, 'user_code'), confirm: 'yes' } });
+    const { page: qrPage } = await browser.follow(confirmed.location!, scanin.issuer);
+    await phone.answer(readLoginPage(qrPage.body).qrUrl, 'approve');
+    const { page: refused } = await browser.follow(`${qrPage.url}/complete`, scanin.issuer);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain("You don't have access to Staff Room TV — ask your administrator.");
+    const back = /id="back-to-app" href="([^"]+)"/.exec(refused.body)![1]!.replaceAll('&amp;', '&');
+    const { page: ended, leftTo } = await browser.follow(back, scanin.issuer);
+    expect(leftTo).toBeUndefined();
+    expect(ended.body).not.toContain('Your device is signed in');
+    await expect(oidc.genericGrantRequest(staffTv, DEVICE_CODE, { device_code: started.device_code })).rejects.toMatchObject({ error: 'access_denied' });
   });
 
   it('says what is wrong with a mistyped code, and the right one still works after', async () => {
