@@ -11,6 +11,7 @@ import { createInvite, invites } from './invites.ts';
 import { sessions } from './sessions.ts';
 import { formatTime, parseAge, parseIsoTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
 import { groups } from './groups.ts';
+import { clients } from './clients.ts';
 import { users } from './users.ts';
 import { readSigningKeys, rotateSigningKeys } from '../oidc/keys.ts';
 
@@ -63,6 +64,7 @@ export const commands: Record<string, Command | CommandGroup> = {
   revoke,
   users,
   groups,
+  clients,
   invites,
   devices,
   sessions,

@@ -145,7 +145,7 @@ describe('the scanin command line', () => {
   });
 
   it('explains each command with --help and rejects unknown commands and options', async () => {
-    for (const command of ['serve', 'migrate', 'invite', 'revoke', 'users', 'invites', 'devices', 'sessions', 'users list', 'invites cancel', 'sessions end']) {
+    for (const command of ['serve', 'migrate', 'invite', 'revoke', 'users', 'invites', 'devices', 'sessions', 'users list', 'invites cancel', 'sessions end', 'clients', 'clients rotate-secret']) {
       const help = await scaninCli(...command.split(' '), '--help');
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toContain(`Usage: scanin ${command}`);

@@ -1,0 +1,105 @@
+// `scanin clients …`: the applications that sign people in, from clients.json (read at start,
+// changed by editing the file) and from dynamic registration (in the database): list, show,
+// rotate-secret and delete. Secrets are never printed, but the new one of a rotation, once.
+import { randomBytes } from 'node:crypto';
+import { readClientsFile } from '../oidc/clients.ts';
+import { deleteRegisteredClient, findRegisteredClient, listRegisteredClients, setRegisteredClientSecret, type ClientMetadataRow } from '../store/registeredClients.ts';
+import type { Db } from '../store/db.ts';
+import type { Config } from '../config/env.ts';
+import { auditAdmin, JSON_OPTION, printList, withDatabase, type CommandGroup } from './shared.ts';
+
+type Source = 'clients.json' | 'registered';
+
+/** What an operator reads of a client: its metadata without secrets, and where it comes from. */
+function describeClient(metadata: Record<string, unknown>, source: Source) {
+  const { client_secret: secret, registration_access_token: _token, ...rest } = metadata;
+  return {
+    client_id: String(metadata.client_id),
+    client_name: typeof metadata.client_name === 'string' ? metadata.client_name : null,
+    source,
+    type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+    ...rest,
+    ...(secret !== undefined ? { client_secret: 'set (not shown)' } : {}),
+  };
+}
+
+async function allClients(db: Db, config: Config) {
+  const fromFile = readClientsFile(config.clientsFile).map((metadata) => describeClient(metadata as Record<string, unknown>, 'clients.json'));
+  const fileIds = new Set(fromFile.map((client) => client.client_id));
+  // The file's client wins: the engine finds its static clients first.
+  const registered = (await listRegisteredClients(db)).filter((client) => !fileIds.has(client.client_id)).map((client) => describeClient(client, 'registered'));
+  return [...fromFile, ...registered];
+}
+
+/** A registered client, or an error that says why this one cannot be changed here. */
+async function requireRegistered(db: Db, config: Config, clientId: string): Promise<ClientMetadataRow> {
+  if (readClientsFile(config.clientsFile).some((client) => client.client_id === clientId)) {
+    throw new Error(`"${clientId}" is in ${config.clientsFile}: change it there, then restart Scanin`);
+  }
+  const client = await findRegisteredClient(db, clientId);
+  if (!client) throw new Error(`no client "${clientId}" (scanin clients list shows them)`);
+  return client;
+}
+
+export const clients: CommandGroup = {
+  summary: 'clients: list, show, rotate-secret, delete',
+  subcommands: {
+    list: {
+      summary: 'list the clients of clients.json and those registered dynamically',
+      usage: 'Usage: scanin clients list [--json]\n\nEvery client: its id, name, where it comes from (clients.json or registered) and whether it is public or confidential. Secrets are not shown.',
+      positionals: 0,
+      options: JSON_OPTION,
+      async run(_args, values) {
+        const rows = await withDatabase((db, config) => allClients(db, config));
+        printList(rows, values, (row) => `${row.client_id}\t${row.client_name ?? '-'}\t${row.source}\t${row.type}`, 'no clients: add one to clients.json');
+        return 0;
+      },
+    },
+    show: {
+      summary: "show a client's metadata (without its secret)",
+      usage: 'Usage: scanin clients show <client_id> [--json]',
+      positionals: 1,
+      options: JSON_OPTION,
+      async run([clientId], values) {
+        const client = (await withDatabase((db, config) => allClients(db, config))).find((row) => row.client_id === clientId);
+        if (!client) throw new Error(`no client "${clientId}" (scanin clients list shows them)`);
+        if (values.json) console.log(JSON.stringify(client, null, 2));
+        else for (const [key, value] of Object.entries(client)) console.log(`${key}\t${typeof value === 'string' ? value : JSON.stringify(value)}`);
+        return 0;
+      },
+    },
+    'rotate-secret': {
+      summary: "give a registered confidential client a new secret (the old one stops working at once)",
+      usage: 'Usage: scanin clients rotate-secret <client_id>\n\nPrints the new secret once, as the last line. For a client of clients.json, change its client_secret there and restart.',
+      positionals: 1,
+      options: {},
+      async run([clientId]) {
+        const secret = randomBytes(32).toString('base64url');
+        await withDatabase(async (db, config) => {
+          const client = await requireRegistered(db, config, clientId!);
+          if (client.token_endpoint_auth_method === 'none') throw new Error(`"${clientId}" is a public client: it has no secret`);
+          await setRegisteredClientSecret(db, clientId!, secret);
+          await auditAdmin(db, config, { event: 'admin.client_secret_rotated', client_id: clientId! });
+        });
+        console.log(`new secret of ${clientId} (shown once; the old one no longer works):`);
+        console.log(secret);
+        return 0;
+      },
+    },
+    delete: {
+      summary: 'delete a registered client: it can no longer sign anyone in, and its tokens are refused',
+      usage: 'Usage: scanin clients delete <client_id>\n\nFor a client of clients.json, remove it there and restart.',
+      positionals: 1,
+      options: {},
+      async run([clientId]) {
+        await withDatabase(async (db, config) => {
+          await requireRegistered(db, config, clientId!);
+          await deleteRegisteredClient(db, clientId!);
+          await auditAdmin(db, config, { event: 'admin.client_deleted', client_id: clientId! });
+        });
+        console.log(`deleted client ${clientId}`);
+        return 0;
+      },
+    },
+  },
+};
