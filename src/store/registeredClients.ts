@@ -6,8 +6,8 @@ import type { Db } from './db.ts';
 export type ClientMetadataRow = Record<string, unknown> & { client_id: string };
 
 export async function listRegisteredClients(db: Db): Promise<ClientMetadataRow[]> {
-  const rows = (await db('oidc_payloads').where({ model: 'Client' }).orderBy('id').select('payload')) as Array<{ payload: string }>;
-  return rows.map((row) => JSON.parse(row.payload) as ClientMetadataRow);
+  const rows = (await db('oidc_payloads').where({ model: 'Client' }).select('payload')) as Array<{ payload: string }>;
+  return rows.map((row) => JSON.parse(row.payload) as ClientMetadataRow).sort((a, b) => (a.client_id < b.client_id ? -1 : 1));
 }
 
 export async function findRegisteredClient(db: Db, clientId: string): Promise<ClientMetadataRow | undefined> {

@@ -43,7 +43,7 @@ describe('scanin clients', () => {
     expect(rows.map((row) => [row.client_id, row.source, row.type])).toEqual([
       [PUBLIC_CLIENT, 'clients.json', 'public'],
       [THIRD_PARTY_CLIENT, 'clients.json', 'confidential'],
-      ...[[service.client_id, 'registered', 'confidential'], [spa.client_id, 'registered', 'public']].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+      ...[[service.client_id, 'registered', 'confidential'], [spa.client_id, 'registered', 'public']].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
     ]);
     expect(listed.stdout).not.toContain(THIRD_PARTY_SECRET);
     expect(listed.stdout).not.toContain(service.client_secret);
