@@ -25,10 +25,10 @@ import { currentAccountSession } from './accountSession.ts';
 const LOGIN_COOKIE = 'scanin_account_login';
 
 /**
- * The pages a sign-in may come back to: the account page and its sub-pages (no `.` or `..`
- * segment), maybe at a section (`#devices`), nothing else.
+ * The pages a sign-in may come back to: the account page, the admin console (src/admin) and their
+ * sub-pages (no `.` or `..` segment), maybe at a section (`#devices`), nothing else.
  */
-const RETURN_PATH = /^\/account(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*(?:#[a-z][a-z-]{0,31})?$/;
+const RETURN_PATH = /^\/(?:account|admin)(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*(?:#[a-z][a-z-]{0,31})?$/;
 
 export function safeReturnPath(value: unknown): string {
   return typeof value === 'string' && RETURN_PATH.test(value) && value.length <= 200 ? value : '/account';

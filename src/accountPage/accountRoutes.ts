@@ -23,7 +23,8 @@ import { parseDeviceName } from '../device/deviceName.ts';
 import { clientIp } from '../http/ip.ts';
 import { revokeAccountApp } from '../oidc/grants.ts';
 import { endAccountSessions, endSession, listAccountSessions } from '../oidc/sessions.ts';
-import { render } from '../http/render.ts';
+import { refusalPage } from '../http/refusalPage.ts';
+import { doneMessage } from '../http/doneMessage.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Services } from '../services.ts';
 import { findDevice, renameDevice } from '../store/devices.ts';
@@ -61,25 +62,9 @@ const REFUSAL_TITLES: Record<number, string> = {
   429: 'Too many changes: please wait a moment',
 };
 
-/**
- * An account-page action's refusal as a page that says what happened and leads back to the
- * account (the status, and headers such as Retry-After, are kept); anything else goes on to the
- * outer error handler.
- */
-async function refusalPage(ctx: Context, next: () => Promise<unknown>): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
-    if (!(error instanceof ProtocolError) || !REFUSAL_TITLES[error.status]) throw error;
-    const title = error.code === 'account_disabled' ? 'This account is disabled' : REFUSAL_TITLES[error.status];
-    ctx.set(error.headers);
-    await render(ctx, 'account-error', { title, message: error.message }, error.status);
-  }
-}
-
 export function mountAccountPage(router: Router, services: Services): void {
   const { db, clock } = services;
-  const signedIn = [refusalPage, requireAccountSession(services)];
+  const signedIn = [refusalPage('account-error', REFUSAL_TITLES, (error) => (error.code === 'account_disabled' ? 'This account is disabled' : undefined)), requireAccountSession(services)];
   const back = (ctx: Context, done: keyof typeof DONE, anchor: string) => {
     ctx.status = 303;
     ctx.redirect(`${services.basePath}/account?done=${done}#${anchor}`);
@@ -91,7 +76,7 @@ export function mountAccountPage(router: Router, services: Services): void {
 
   async function showPage(ctx: Context, status = 200, error: string | null = null): Promise<void> {
     const session = accountSessionOf(ctx);
-    const done = typeof ctx.query.done === 'string' && Object.hasOwn(DONE, ctx.query.done) ? DONE[ctx.query.done] : null;
+    const done = doneMessage(ctx, DONE);
     await renderAccountView(ctx, 'account', {
       ...(await accountPageData(services, session)),
       extras: await loadExtras(services, session, ctx),

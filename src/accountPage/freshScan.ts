@@ -17,19 +17,22 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Services } from '../services.ts';
 import { accountSessionOf, readAccountForm } from './accountSession.ts';
 
-/** Where a stale session goes to scan again, coming back to `returnTo` (a path under /account, maybe with #section). */
+/** Where a stale session goes to scan again, coming back to `returnTo` (a path under /account or /admin, maybe with #section). */
 export function freshScanUrl(services: Services, returnTo: string): string {
   return `${services.basePath}/account/login?fresh=1&return_to=${encodeURIComponent(returnTo)}`;
 }
 
-/** Middleware for a sensitive account-page POST whose form sits at `returnTo`. */
-export function requireFreshScan(services: Services, returnTo: string): Middleware {
+/**
+ * Middleware for a sensitive POST whose form sits at `returnTo` (a path under /account or
+ * /admin, or one made from the request, as the admin console's pages of one user are).
+ */
+export function requireFreshScan(services: Services, returnTo: string | ((ctx: Context) => string)): Middleware {
   return async (ctx: Context, next: Next) => {
     await readAccountForm(ctx, services);
     if (!accountSessionOf(ctx).fresh) {
       ctx.set('Cache-Control', 'no-store');
       ctx.status = 303;
-      return ctx.redirect(freshScanUrl(services, returnTo));
+      return ctx.redirect(freshScanUrl(services, typeof returnTo === 'string' ? returnTo : returnTo(ctx)));
     }
     await next();
   };

@@ -13,7 +13,8 @@
 //   login.refused             a person in none of a client's allowed_groups was refused it
 //   device.revoked            a device was revoked
 //   rate_limit                a rate limit was passed (recorded once per window and subject)
-//   admin.<command>           an administrative command (admin.invite, …)
+//   admin.<command>           an administrative command or console action (admin.invite, …)
+//   admin_console.refused     someone without the admin role asked for the admin console
 // Others (accounts, sign-up, SSO) add their own names in the same style.
 import { pino } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -85,16 +86,17 @@ type AuditRow = Omit<AuditEntry, 'detail'> & { detail: string | null };
  * Which entries to list: one account's, one client's, of one event or family (`event: "login"`
  * is login and every login.<outcome>), from `since` and before `until` (epoch seconds).
  */
-export type AuditFilter = { accountId?: string; clientId?: string; event?: string; since?: number; until?: number; limit?: number };
+export type AuditFilter = { accountId?: string; clientId?: string; event?: string; since?: number; until?: number; limit?: number; offset?: number; newestFirst?: boolean };
 
 /** Whether `name` can be an event name or family (the names recordAudit accepts). */
 export function isEventName(name: string): boolean {
   return EVENT_NAME.test(name);
 }
 
-/** Entries oldest first, as `filter` selects them. */
+/** Entries oldest first (or newest first), as `filter` selects them. */
 export async function listAudit(db: Db, filter: AuditFilter = {}): Promise<AuditEntry[]> {
-  let query = db('audit_log').orderBy([{ column: 'at' }, { column: 'id' }]);
+  const order = filter.newestFirst ? 'desc' : 'asc';
+  let query = db('audit_log').orderBy([{ column: 'at', order }, { column: 'id', order }]);
   if (filter.accountId) query = query.where({ account_id: filter.accountId });
   if (filter.clientId) query = query.where({ client_id: filter.clientId });
   if (filter.event) {
@@ -104,7 +106,7 @@ export async function listAudit(db: Db, filter: AuditFilter = {}): Promise<Audit
   }
   if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('at', '<', filter.until);
-  const rows = (await query.limit(filter.limit ?? 10_000)) as AuditRow[];
+  const rows = (await query.limit(filter.limit ?? 10_000).offset(filter.offset ?? 0)) as AuditRow[];
   return rows.map((row) => ({ ...row, id: Number(row.id), detail: row.detail ? (JSON.parse(row.detail) as AuditEntry['detail']) : null }));
 }
 

@@ -1,45 +1,8 @@
 // `scanin clients …`: the applications that sign people in, from clients.json (read at start,
 // changed by editing the file) and from dynamic registration (in the database): list, show,
 // rotate-secret and delete. Secrets are never printed, but the new one of a rotation, once.
-import { randomBytes } from 'node:crypto';
-import { readClientsFile } from '../oidc/clients.ts';
-import { deleteRegisteredClient, findRegisteredClient, listRegisteredClients, setRegisteredClientSecret, type ClientMetadataRow } from '../store/registeredClients.ts';
-import type { Db } from '../store/db.ts';
-import type { Config } from '../config/env.ts';
+import { allClients, removeRegisteredClient, rotateClientSecret } from '../oidc/clientCatalog.ts';
 import { auditAdmin, JSON_OPTION, printList, withDatabase, type CommandGroup } from './shared.ts';
-
-type Source = 'clients.json' | 'registered';
-
-/** What an operator reads of a client: its metadata without secrets, and where it comes from. */
-function describeClient(metadata: Record<string, unknown>, source: Source) {
-  const { client_secret: secret, registration_access_token: _token, ...rest } = metadata;
-  return {
-    client_id: String(metadata.client_id),
-    client_name: typeof metadata.client_name === 'string' ? metadata.client_name : null,
-    source,
-    type: metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
-    ...rest,
-    ...(secret !== undefined ? { client_secret: 'set (not shown)' } : {}),
-  };
-}
-
-async function allClients(db: Db, config: Config) {
-  const fromFile = readClientsFile(config.clientsFile).map((metadata) => describeClient(metadata as Record<string, unknown>, 'clients.json'));
-  const fileIds = new Set(fromFile.map((client) => client.client_id));
-  // The file's client wins: the engine finds its static clients first.
-  const registered = (await listRegisteredClients(db)).filter((client) => !fileIds.has(client.client_id)).map((client) => describeClient(client, 'registered'));
-  return [...fromFile, ...registered];
-}
-
-/** A registered client, or an error that says why this one cannot be changed here. */
-async function requireRegistered(db: Db, config: Config, clientId: string): Promise<ClientMetadataRow> {
-  if (readClientsFile(config.clientsFile).some((client) => client.client_id === clientId)) {
-    throw new Error(`"${clientId}" is in ${config.clientsFile}: change it there, then restart Scanin`);
-  }
-  const client = await findRegisteredClient(db, clientId);
-  if (!client) throw new Error(`no client "${clientId}" (scanin clients list shows them)`);
-  return client;
-}
 
 export const clients: CommandGroup = {
   summary: 'clients: list, show, rotate-secret, delete',
@@ -50,7 +13,7 @@ export const clients: CommandGroup = {
       positionals: 0,
       options: JSON_OPTION,
       async run(_args, values) {
-        const rows = await withDatabase((db, config) => allClients(db, config));
+        const rows = await withDatabase((db, config) => allClients(db, config.clientsFile));
         printList(rows, values, (row) => `${row.client_id}\t${row.client_name ?? '-'}\t${row.source}\t${row.type}`, 'no clients: add one to clients.json');
         return 0;
       },
@@ -61,7 +24,7 @@ export const clients: CommandGroup = {
       positionals: 1,
       options: JSON_OPTION,
       async run([clientId], values) {
-        const client = (await withDatabase((db, config) => allClients(db, config))).find((row) => row.client_id === clientId);
+        const client = (await withDatabase((db, config) => allClients(db, config.clientsFile))).find((row) => row.client_id === clientId);
         if (!client) throw new Error(`no client "${clientId}" (scanin clients list shows them)`);
         if (values.json) console.log(JSON.stringify(client, null, 2));
         else for (const [key, value] of Object.entries(client)) console.log(`${key}\t${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -74,12 +37,10 @@ export const clients: CommandGroup = {
       positionals: 1,
       options: {},
       async run([clientId]) {
-        const secret = randomBytes(32).toString('base64url');
-        await withDatabase(async (db, config) => {
-          const client = await requireRegistered(db, config, clientId!);
-          if (client.token_endpoint_auth_method === 'none') throw new Error(`"${clientId}" is a public client: it has no secret`);
-          await setRegisteredClientSecret(db, clientId!, secret);
+        const secret = await withDatabase(async (db, config) => {
+          const rotated = await rotateClientSecret(db, config.clientsFile, clientId!);
           await auditAdmin(db, config, { event: 'admin.client_secret_rotated', client_id: clientId! });
+          return rotated;
         });
         console.log(`new secret of ${clientId} (shown once; the old one no longer works):`);
         console.log(secret);
@@ -93,8 +54,7 @@ export const clients: CommandGroup = {
       options: {},
       async run([clientId]) {
         await withDatabase(async (db, config) => {
-          await requireRegistered(db, config, clientId!);
-          await deleteRegisteredClient(db, clientId!);
+          await removeRegisteredClient(db, config.clientsFile, clientId!);
           await auditAdmin(db, config, { event: 'admin.client_deleted', client_id: clientId! });
         });
         console.log(`deleted client ${clientId}`);

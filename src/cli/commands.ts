@@ -4,14 +4,16 @@ import type { RunningScanin } from '../server.ts';
 import { auditLine, isEventName, listAudit } from '../audit/audit.ts';
 import { auditCsv } from '../audit/auditCsv.ts';
 import { systemClock } from '../clock.ts';
+import { parseSince } from '../text/timeInput.ts';
 import { loadConfig } from '../config/env.ts';
 import { migrate } from '../store/migrate.ts';
 import { devices, revoke } from './devices.ts';
 import { createInvite, invites } from './invites.ts';
 import { sessions } from './sessions.ts';
-import { formatTime, parseAge, parseIsoTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
+import { formatTime, requireAccount, withDatabase, withOpenDatabase, type Command, type CommandGroup } from './shared.ts';
 import { groups } from './groups.ts';
 import { clients } from './clients.ts';
+import { admins } from './admins.ts';
 import { users } from './users.ts';
 import { readSigningKeys, rotateSigningKeys } from '../oidc/keys.ts';
 
@@ -65,6 +67,7 @@ export const commands: Record<string, Command | CommandGroup> = {
   users,
   groups,
   clients,
+  admins,
   invites,
   devices,
   sessions,
@@ -139,12 +142,3 @@ AUDIT_RETENTION_DAYS days (default 90).`,
     },
   },
 };
-
-/** `--since` (or `option`): an ISO date or time, or an age such as 12h or 7d ago; epoch seconds. */
-export function parseSince(text: string, now: number, option = '--since'): number {
-  const age = parseAge(text);
-  if (age !== null) return now - age;
-  const time = parseIsoTime(text);
-  if (time === null) throw new Error(`${option}: expected an ISO date (2026-11-01), a time (2026-11-01T08:00:00Z) or an age (30m, 12h, 7d), got "${text}"`);
-  return time;
-}

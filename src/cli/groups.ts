@@ -1,8 +1,9 @@
 // `scanin groups …`: create, list, delete, add, remove, members. Memberships may be time-boxed
 // (--until a time, or --for an age): they stop counting by themselves at that moment.
 import { systemClock } from '../clock.ts';
+import { parseAge, parseIsoTime } from '../text/timeInput.ts';
 import { addMember, createGroup, deleteGroup, listGroups, listMembers, removeMember, requireGroup } from '../store/groups.ts';
-import { auditAdmin, formatTime, JSON_OPTION, parseAge, parseIsoTime, printList, requireAccount, withDatabase, type CommandGroup, type Values } from './shared.ts';
+import { auditAdmin, formatTime, JSON_OPTION, printList, requireAccount, withDatabase, type CommandGroup, type Values } from './shared.ts';
 
 /** --until (an ISO time) or --for (30m, 12h, 90d): when a membership ends; null: never. */
 export function membershipEnd(values: Values, now: number): number | null {

@@ -82,20 +82,6 @@ export async function sendNow(db: Db, config: Config, mail: Mail): Promise<boole
   }
 }
 
-const AGE_UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 };
-
-/** "30m", "12h", "90d" in seconds; null for anything else. */
-export function parseAge(text: string): number | null {
-  const age = /^(\d{1,6})([mhd])$/.exec(text);
-  return age ? Number(age[1]) * AGE_UNITS[age[2]!]! : null;
-}
-
-/** An ISO date or a time with its zone ("2027-01-31", "2027-01-31T18:00:00Z") in epoch seconds; null for anything else. */
-export function parseIsoTime(text: string): number | null {
-  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text) : NaN;
-  return Number.isNaN(time) ? null : Math.floor(time / 1000);
-}
-
 export function formatTime(seconds: number | null): string {
   return seconds ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : '-';
 }

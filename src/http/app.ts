@@ -16,6 +16,7 @@ import { scimApi } from '../scim/routes.ts';
 import { mountPushRoutes } from '../push/pushRoutes.ts';
 import { mountAccountPage } from '../accountPage/accountRoutes.ts';
 import { mountAddDevicePage } from '../accountPage/addDeviceRoutes.ts';
+import { mountAdminConsole } from '../admin/adminRoutes.ts';
 import { mountRecoveryRoutes } from '../recovery/recoveryRoutes.ts';
 import { mountAccountRecoveryCodes } from '../recovery/accountRecoveryCodes.ts';
 import { mountInviteCodes } from '../recovery/inviteCodes.ts';
@@ -35,7 +36,7 @@ import { mountScanLinkPages } from './scanLinkPages.ts';
 import { securityHeaders } from './securityHeaders.ts';
 
 /** Paths (relative to the issuer) that are Scanin's own: an unknown one is our 404, never the engine's. */
-const OWN_PREFIXES = ['/scim/', '/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/account', '/healthz', '/readyz', '/metrics', '/docs/'];
+const OWN_PREFIXES = ['/scim/', '/device/', '/interaction/', '/assets/', '/q/', '/e/', '/app', '/account', '/admin', '/healthz', '/readyz', '/metrics', '/docs/'];
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -54,6 +55,7 @@ export function createApp(services: Services): Koa {
   mountVerifyEmailRoutes(pages, services);
   mountAccountPage(pages, services);
   mountAddDevicePage(pages, services);
+  mountAdminConsole(pages, services);
   mountRecoveryRoutes(pages, services);
   mountAccountRecoveryCodes(pages, services);
   mountInviteCodes(pages, services);

@@ -1,7 +1,7 @@
-// The mail Scanin sends of itself: the link that confirms a new account's address, and the alert
-// that a device was added to an account that already had one. Each is queued (so it survives an
-// SMTP server that is down, or a restart) and tried at once in the background: the request that
-// caused it never waits on SMTP.
+// The mail Scanin sends of itself: the link that confirms a new account's address, the alert
+// that a device was added to an account that already had one, and an invite made in the admin
+// console. Each is queued (so it survives an SMTP server that is down, or a restart) and tried
+// at once in the background: the request that caused it never waits on SMTP.
 import { recordAudit } from '../audit/audit.ts';
 import { newChallenge } from '../ids.ts';
 import type { Services } from '../services.ts';
@@ -10,7 +10,7 @@ import { hasOtherDevice } from '../store/devices.ts';
 import { insertEmailVerification } from '../store/emailVerifications.ts';
 import { queueMail, type Mail } from '../store/mailOutbox.ts';
 import { deliverMail } from './delivery.ts';
-import { newDeviceMail, verifyEmailMail } from './templates.ts';
+import { inviteMail, newDeviceMail, verifyEmailMail } from './templates.ts';
 
 /** A day: time to find the message, short enough that an old mailbox holds no live link. */
 export const EMAIL_VERIFICATION_TTL = 86_400;
@@ -32,6 +32,13 @@ export async function sendEmailVerification(services: Services, account: Account
   const url = `${services.issuer}/email/verify/${token}`;
   await queueAndTry(services, verifyEmailMail({ issuer: services.issuer, to: account.email, name: account.name, url, expiresAt }));
   await recordAudit(services, { event: 'mail.email_verification', account_id: account.id, ip, detail: { email: account.email } });
+}
+
+/** Mails `account` the link of its invite; false when Scanin sends no mail (SMTP_URL unset). */
+export async function sendInviteMail(services: Services, account: Account, url: string, expiresAt: number): Promise<boolean> {
+  if (!services.mailer) return false;
+  await queueAndTry(services, inviteMail({ issuer: services.issuer, to: account.email, name: account.name, url, expiresAt }));
+  return true;
 }
 
 /**

@@ -74,22 +74,43 @@ export function grantIdsOf(payload: AdapterPayload): string[] {
   return Object.values(authorizations).flatMap((authorization) => (authorization.grantId ? [authorization.grantId] : []));
 }
 
+function summaryOf(row: SessionRow): SessionSummary {
+  const payload = JSON.parse(row.payload) as AdapterPayload & { loginTs?: number };
+  return {
+    uid: row.uid,
+    device_id: row.device_id,
+    login_at: payload.loginTs ?? null,
+    expires_at: row.expires_at,
+    clients: Object.keys((payload.authorizations ?? {}) as object),
+    ip: row.ip,
+    user_agent: row.user_agent,
+  };
+}
+
+const SESSION_COLUMNS = ['oidc_payloads.id', 'oidc_payloads.uid', 'oidc_payloads.payload', 'oidc_payloads.device_id', 'oidc_payloads.expires_at', 'oidc_payloads.ip', 'oidc_payloads.user_agent'];
+
 /** The account's live browser sessions, newest sign-in first. */
 export async function listAccountSessions(db: Db, accountId: string, now: number): Promise<SessionSummary[]> {
-  const rows = (await sessionRows(db, accountId, now).select('id', 'uid', 'payload', 'device_id', 'expires_at', 'ip', 'user_agent')) as SessionRow[];
-  const sessions = rows.map((row) => {
-    const payload = JSON.parse(row.payload) as AdapterPayload & { loginTs?: number };
-    return {
-      uid: row.uid,
-      device_id: row.device_id,
-      login_at: payload.loginTs ?? null,
-      expires_at: row.expires_at,
-      clients: Object.keys((payload.authorizations ?? {}) as object),
-      ip: row.ip,
-      user_agent: row.user_agent,
-    };
-  });
-  return sessions.sort((a, b) => (b.login_at ?? 0) - (a.login_at ?? 0));
+  const rows = (await sessionRows(db, accountId, now).select(SESSION_COLUMNS)) as SessionRow[];
+  return rows.map(summaryOf).sort((a, b) => (b.login_at ?? 0) - (a.login_at ?? 0));
+}
+
+export type SessionListing = SessionSummary & { account_id: string; email: string };
+
+/**
+ * Every account's live browser sessions, the last to be used first (a session's expiry moves on
+ * each time it is saved), `window` rows from `offset`: the admin console's list.
+ */
+export async function listSessions(db: Db, now: number, window: { limit: number; offset: number }): Promise<SessionListing[]> {
+  const rows = (await db('oidc_payloads')
+    .join('accounts', 'accounts.id', 'oidc_payloads.account_id')
+    .where({ 'oidc_payloads.model': 'Session' })
+    .andWhere((q) => q.whereNull('oidc_payloads.expires_at').orWhere('oidc_payloads.expires_at', '>', now))
+    .select([...SESSION_COLUMNS, 'oidc_payloads.account_id', 'accounts.email'])
+    .orderBy([{ column: 'oidc_payloads.expires_at', order: 'desc' }, { column: 'oidc_payloads.id' }])
+    .limit(window.limit)
+    .offset(window.offset)) as Array<SessionRow & { account_id: string; email: string }>;
+  return rows.map((row) => ({ ...summaryOf(row), account_id: row.account_id, email: row.email }));
 }
 
 /** The account a session belongs to, if it exists. */

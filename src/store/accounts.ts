@@ -1,7 +1,7 @@
 // People who can log in. `id` is the OIDC `sub`: random and stable, never the email.
 import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
-import type { Db } from './db.ts';
+import { byCodePoint, containsPattern, type Db } from './db.ts';
 
 export type Account = {
   id: string;
@@ -53,6 +53,30 @@ export async function findAccountByEmail(db: Db, email: string): Promise<Account
 export async function listAccounts(db: Db): Promise<Account[]> {
   const rows = (await db('accounts').orderBy('email')) as AccountRow[];
   return rows.map((row) => fromRow(row)!);
+}
+
+export type AccountListing = Account & { active_devices: number; admin: boolean };
+
+/**
+ * Accounts whose email or name contains `search` (any case of ASCII letters), or whose sub it is;
+ * every account for ''. In email order, `window` rows from `offset` (the admin console's pages).
+ */
+export async function searchAccounts(db: Db, search: string, window: { limit: number; offset: number }): Promise<AccountListing[]> {
+  let query = db('accounts')
+    .select(
+      'accounts.*',
+      db.raw("(select count(*) from devices where devices.account_id = accounts.id and devices.status = 'active') as active_devices"),
+      db.raw('(select count(*) from admins where admins.account_id = accounts.id) as admin'),
+    )
+    .orderByRaw(...byCodePoint(db, 'accounts.email'))
+    .limit(window.limit)
+    .offset(window.offset);
+  if (search !== '') {
+    const pattern = containsPattern(search.toLowerCase());
+    query = query.where((q) => q.whereRaw("lower(accounts.email) like ? escape '\\'", [pattern]).orWhereRaw("lower(accounts.name) like ? escape '\\'", [pattern]).orWhere('accounts.id', search));
+  }
+  const rows = (await query) as Array<AccountRow & { active_devices: number | string; admin: number | string }>;
+  return rows.map((row) => ({ ...fromRow(row)!, active_devices: Number(row.active_devices), admin: Number(row.admin) > 0 }));
 }
 
 /** Creates an account; undefined when the email already belongs to one. */

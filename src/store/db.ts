@@ -9,6 +9,21 @@ import { CachedStatementsSqlite3 } from './sqliteStatements.ts';
 
 export type Db = Knex;
 
+export const isPostgres = (db: Db): boolean => (db.client as { dialect: string }).dialect === 'postgresql';
+
+/**
+ * `column` ordered by code point on both stores (`.orderByRaw(...byCodePoint(db, column))`), as SQLite's default collation does (PostgreSQL's
+ * follows the database's locale, which skips punctuation): lists come in the same order anywhere.
+ */
+export function byCodePoint(db: Db, column: string): [string, string[]] {
+  return [isPostgres(db) ? '?? collate "C"' : '??', [column]];
+}
+
+/** `text` as a LIKE pattern matching it anywhere, its own % _ and \\ taken literally (use with `escape '\\'`). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** Set on every SQLite connection, in this order. */
 const SQLITE_PRAGMAS = [
   // First: a second process (the CLI) may open the file while the server writes, and even

@@ -4,7 +4,7 @@
 // once, for every caller: the CLI, and later the admin console and SCIM.
 import { newId } from '../ids.ts';
 import type { Knex } from 'knex';
-import type { Db } from './db.ts';
+import { byCodePoint, isPostgres, type Db } from './db.ts';
 
 export type Group = { id: string; name: string; parent_id: string | null; created_at: number };
 export type Member = { account_id: string; email: string; name: string; added_at: number; expires_at: number | null };
@@ -22,6 +22,10 @@ export function groupNameProblem(name: string): string | null {
 
 export async function findGroupByName(db: Db, name: string): Promise<Group | undefined> {
   return db('groups').where({ name }).first();
+}
+
+export async function findGroupById(db: Db, id: string): Promise<Group | undefined> {
+  return db('groups').where({ id }).first();
 }
 
 export async function requireGroup(db: Db, name: string): Promise<Group> {
@@ -112,6 +116,19 @@ export async function listMembers(db: Db, groupId: string): Promise<Member[]> {
   return rows.map((row) => ({ ...row, added_at: Number(row.added_at), expires_at: row.expires_at === null ? null : Number(row.expires_at) }));
 }
 
+export type Membership = { group_id: string; name: string; parent: string | null; added_at: number; expires_at: number | null };
+
+/** The groups an account is a direct member of, expired memberships included (until removed). */
+export async function membershipsOf(db: Db, accountId: string): Promise<Membership[]> {
+  const rows = (await db('group_members')
+    .join('groups', 'groups.id', 'group_members.group_id')
+    .leftJoin('groups as parents', 'parents.id', 'groups.parent_id')
+    .where({ 'group_members.account_id': accountId })
+    .select('group_members.group_id', 'groups.name', 'parents.name as parent', 'group_members.added_at', 'group_members.expires_at')
+    .orderByRaw(...byCodePoint(db, 'groups.name'))) as Membership[];
+  return rows.map((row) => ({ ...row, added_at: Number(row.added_at), expires_at: row.expires_at === null ? null : Number(row.expires_at) }));
+}
+
 /**
  * The groups an account is in at `now`, parents included, as one SQL expression: each membership
  * still running gives its group's name, followed by its parent's, all joined by commas (group
@@ -119,7 +136,7 @@ export async function listMembers(db: Db, groupId: string): Promise<Member[]> {
  * reads them with the code or token it redeems, oidc/adapter.ts) or `?` (an account id).
  */
 function groupNamesSql(db: Db, account: '??' | '?'): string {
-  const joined = (db.client as { dialect: string }).dialect === 'postgresql' ? 'string_agg' : 'group_concat';
+  const joined = isPostgres(db) ? 'string_agg' : 'group_concat';
   return `(select ${joined}(g.name || coalesce(',' || p.name, ''), ',') from group_members m join groups g on g.id = m.group_id left join groups p on p.id = g.parent_id where m.account_id = ${account} and (m.expires_at is null or m.expires_at > ?))`;
 }
 

@@ -20,9 +20,9 @@ describe('account page rules', () => {
     expect(when(now + 3600, now)).toEqual({ text: '2026-12-03 13:00 UTC', iso: '2026-12-03T13:00:00Z', exact: '2026-12-03 13:00 UTC', relative: false });
   });
 
-  it('comes back only to /account and the pages under it', () => {
-    for (const path of ['/account', '/account/add-device', '/account/recovery/codes']) expect(safeReturnPath(path)).toBe(path);
-    for (const path of [undefined, '', '/', '/app', '//evil.example', 'https://evil.example/account', '/account/../app', '/account/./x', '/accountx', '/account/', '/account?x=1', '/account\\evil', ['/account/x'], `/account/${'x'.repeat(200)}`]) {
+  it('comes back only to /account, /admin and the pages under them', () => {
+    for (const path of ['/account', '/account/add-device', '/account/recovery/codes', '/admin', '/admin/users/Ab-c_9', '/admin/groups#members']) expect(safeReturnPath(path)).toBe(path);
+    for (const path of [undefined, '', '/', '/app', '//evil.example', '/adminx', '/admin/../account', '/admin?q=x', 'https://evil.example/account', '/account/../app', '/account/./x', '/accountx', '/account/', '/account?x=1', '/account\\evil', ['/account/x'], `/account/${'x'.repeat(200)}`]) {
       expect(safeReturnPath(path), JSON.stringify(path)).toBe('/account');
     }
   });

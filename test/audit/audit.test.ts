@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLine, listAudit, recordAudit, sweepAudit } from '../../src/audit/audit.ts';
 import { auditCsv } from '../../src/audit/auditCsv.ts';
 import { recordExpiredLogins } from '../../src/audit/expiredLogins.ts';
-import { parseSince } from '../../src/cli/commands.ts';
+import { parseSince } from '../../src/text/timeInput.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { DATABASE_KINDS, useMigratedDatabase } from '../helpers/databases.ts';

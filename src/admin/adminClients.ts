@@ -1,0 +1,60 @@
+// The console's applications: those of clients.json (changed by editing the file: shown, not
+// changed here) and those registered in the database.
+//   GET  /admin/clients                      every client, where it comes from, public or confidential
+//   GET  /admin/clients/:id                  its metadata, without secrets
+//   POST /admin/clients/:id/rotate-secret    a registered confidential client's new secret, shown once
+//   POST /admin/clients/:id/delete           a registered client deleted: it signs nobody in, its tokens are refused
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { doneMessage } from '../http/doneMessage.ts';
+import { allClients, ClientCatalogError, removeRegisteredClient, rotateClientSecret, type ClientListing } from '../oidc/clientCatalog.ts';
+import type { Services } from '../services.ts';
+import { adminAction, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
+
+const DONE = { deleted: 'The app was deleted: it can no longer sign anyone in, and its tokens are refused.' };
+
+const clientIdOf = (ctx: Context) => String(ctx.params.id ?? '');
+
+async function catalogChange<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!(error instanceof ClientCatalogError)) throw error;
+    throw error.kind === 'not_found' ? notFoundHere('app') : refusedBecause(error.message);
+  }
+}
+
+/** A client's metadata as name/value lines, arrays and objects as JSON. */
+function metadataLines(client: ClientListing): Array<{ name: string; value: string }> {
+  return Object.entries(client).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) }));
+}
+
+export function mountAdminClients(router: Router, services: Services): void {
+  const { db } = services;
+  const { clientsFile } = services.config;
+  const onClient = (anchor: string) => adminAction(services, (ctx) => `/admin/clients/${encodeURIComponent(clientIdOf(ctx))}${anchor}`);
+
+  router.get('/admin/clients', ...adminPage(services), async (ctx) => {
+    await renderAdminView(ctx, 'admin-clients', 'clients', { clients: await allClients(db, clientsFile), clientsFile, done: doneMessage(ctx, DONE) });
+  });
+
+  router.get('/admin/clients/:id', ...adminPage(services), async (ctx) => {
+    const client = (await allClients(db, clientsFile)).find((row) => row.client_id === clientIdOf(ctx));
+    if (!client) throw notFoundHere('app');
+    await renderAdminView(ctx, 'admin-client', 'clients', { client, lines: metadataLines(client), clientsFile });
+  });
+
+  router.post('/admin/clients/:id/rotate-secret', ...onClient('#secret'), async (ctx) => {
+    const clientId = clientIdOf(ctx);
+    const secret = await catalogChange(() => rotateClientSecret(db, clientsFile, clientId));
+    await auditConsole(ctx, services, { event: 'admin.client_secret_rotated', client_id: clientId });
+    await renderAdminView(ctx, 'admin-client-secret', 'clients', { clientId, secret });
+  });
+
+  router.post('/admin/clients/:id/delete', ...onClient('#delete'), async (ctx) => {
+    const clientId = clientIdOf(ctx);
+    await catalogChange(() => removeRegisteredClient(db, clientsFile, clientId));
+    await auditConsole(ctx, services, { event: 'admin.client_deleted', client_id: clientId });
+    backTo(ctx, services, '/admin/clients?done=deleted');
+  });
+}

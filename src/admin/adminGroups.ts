@@ -1,0 +1,114 @@
+// The console's groups: what tokens carry in `groups` and what access rules (allowed_groups) and
+// client roles are made of.
+//   GET  /admin/groups                       every group, with its parent and members; a form to make one
+//   POST /admin/groups/create                name, parent (a top-level group's id, optional)
+//   GET  /admin/groups/:id                   its members (with their ends), subgroups; rename, delete
+//   POST /admin/groups/:id/members/add       email, until (a date, optional)
+//   POST /admin/groups/:id/members/remove    account_id
+//   POST /admin/groups/:id/rename            name
+//   POST /admin/groups/:id/delete            refused while subgroups are in it
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { doneMessage } from '../http/doneMessage.ts';
+import type { Services } from '../services.ts';
+import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
+import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, renameGroup, type Group } from '../store/groups.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, formField, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
+import { membershipEnd } from './membershipEnd.ts';
+import { timeOf } from './adminView.ts';
+
+const DONE = {
+  created: 'The group was made.',
+  renamed: 'The group was renamed: tokens carry the new name from their next issue on.',
+  deleted: 'The group was deleted with its memberships.',
+  member_added: 'The member was added.',
+  member_removed: 'The member was removed.',
+};
+
+const groupPath = (id: string) => `/admin/groups/${id}`;
+
+async function groupOf(ctx: Context, services: Services): Promise<Group> {
+  const group = await findGroupById(services.db, String(ctx.params.id ?? ''));
+  if (!group) throw notFoundHere('group');
+  return group;
+}
+
+/** A GroupError (a name, a parent, subgroups) as a refusal that says why. */
+async function groupChange<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof GroupError) throw refusedBecause(error.message);
+    throw error;
+  }
+}
+
+export function mountAdminGroups(router: Router, services: Services): void {
+  const { db, clock } = services;
+  const onGroup = (anchor: string) => adminAction(services, (ctx) => groupPath(String(ctx.params.id ?? '')) + anchor);
+
+  router.get('/admin/groups', ...adminPage(services), async (ctx) => {
+    const groups = await listGroups(db);
+    await renderAdminView(ctx, 'admin-groups', 'groups', { groups, topLevel: groups.filter((group) => group.parent_id === null), done: doneMessage(ctx, DONE) });
+  });
+
+  router.post('/admin/groups/create', ...adminAction(services, '/admin/groups#create'), async (ctx) => {
+    const form = adminFormOf(ctx);
+    const name = formField(form, 'name', 64).trim();
+    const parent = form.parent ? await findGroupById(db, form.parent) : undefined;
+    if (form.parent && !parent) throw notFoundHere('parent group');
+    const group = await groupChange(() => createGroup(db, clock(), name, parent?.name));
+    await auditConsole(ctx, services, { event: 'admin.group_created', detail: { group: group.name, parent: parent?.name ?? null } });
+    backTo(ctx, services, `${groupPath(group.id)}?done=created`);
+  });
+
+  router.get('/admin/groups/:id', ...adminPage(services), async (ctx) => {
+    const group = await groupOf(ctx, services);
+    const now = clock();
+    const groups = await listGroups(db);
+    await renderAdminView(ctx, 'admin-group', 'groups', {
+      group,
+      parent: groups.find((other) => other.id === group.parent_id) ?? null,
+      subgroups: groups.filter((other) => other.parent_id === group.id),
+      members: (await listMembers(db, group.id)).map((member) => ({ ...member, expired: member.expires_at !== null && member.expires_at <= now })),
+      time: (at: number | null) => timeOf(at, now),
+      done: doneMessage(ctx, DONE),
+    });
+  });
+
+  router.post('/admin/groups/:id/members/add', ...onGroup('#members'), async (ctx) => {
+    const group = await groupOf(ctx, services);
+    const form = adminFormOf(ctx);
+    const email = normalizeEmail(formField(form, 'email', 254));
+    const account = email ? await findAccountByEmail(db, email) : undefined;
+    if (!account) throw notFoundHere('account with this email');
+    const now = clock();
+    const expiresAt = membershipEnd(form, now);
+    await addMember(db, now, group.id, account.id, expiresAt);
+    await auditConsole(ctx, services, { event: 'admin.group_member_added', account_id: account.id, detail: { group: group.name, email: account.email, expires_at: expiresAt } });
+    backTo(ctx, services, `${groupPath(group.id)}?done=member_added#members`);
+  });
+
+  router.post('/admin/groups/:id/members/remove', ...onGroup('#members'), async (ctx) => {
+    const group = await groupOf(ctx, services);
+    const accountId = formField(adminFormOf(ctx), 'account_id');
+    if (!(await removeMember(db, group.id, accountId))) throw notFoundHere('member of this group');
+    await auditConsole(ctx, services, { event: 'admin.group_member_removed', account_id: accountId, detail: { group: group.name } });
+    backTo(ctx, services, `${groupPath(group.id)}?done=member_removed#members`);
+  });
+
+  router.post('/admin/groups/:id/rename', ...onGroup('#rename'), async (ctx) => {
+    const group = await groupOf(ctx, services);
+    const name = formField(adminFormOf(ctx), 'name', 64).trim();
+    await groupChange(() => renameGroup(db, group.id, name));
+    await auditConsole(ctx, services, { event: 'admin.group_renamed', detail: { group: name, from: group.name } });
+    backTo(ctx, services, `${groupPath(group.id)}?done=renamed`);
+  });
+
+  router.post('/admin/groups/:id/delete', ...onGroup('#delete'), async (ctx) => {
+    const group = await groupOf(ctx, services);
+    await groupChange(() => deleteGroup(db, group.name));
+    await auditConsole(ctx, services, { event: 'admin.group_deleted', detail: { group: group.name } });
+    backTo(ctx, services, '/admin/groups?done=deleted');
+  });
+}
