@@ -1,8 +1,41 @@
 // `scanin clients …`: the applications that sign people in, from clients.json (read at start,
-// changed by editing the file) and from dynamic registration (in the database): list, show,
-// rotate-secret and delete. Secrets are never printed, but the new one of a rotation, once.
-import { allClients, removeRegisteredClient, rotateClientSecret } from '../oidc/clientCatalog.ts';
-import { auditAdmin, JSON_OPTION, printList, withDatabase, type CommandGroup } from './shared.ts';
+// changed by editing the file) and from the database (made here, in the admin console or by
+// dynamic registration): list, show, create, update, rotate-secret and delete. Secrets are never
+// printed, but the one of a new client or a rotation, once.
+import { systemClock } from '../clock.ts';
+import { allClients, createRegisteredClient, removeRegisteredClient, requireRegistered, rotateClientSecret, updateRegisteredClient, type ValidateClient } from '../oidc/clientCatalog.ts';
+import { checkClientFields, newClientMetadata, withClientFields, type ClientFields } from '../oidc/clientFields.ts';
+import { defaultIssuer, type Config } from '../config/env.ts';
+import { auditAdmin, JSON_OPTION, printList, withDatabase, type CommandGroup, type Values } from './shared.ts';
+
+const list = (value: Values[string]): string[] | undefined => (Array.isArray(value) ? value : typeof value === 'string' ? [value] : undefined);
+
+/** The fields given on the command line over `current` (a new client's: none). */
+function fieldsOf(values: Values, current: ClientFields): ClientFields {
+  return {
+    client_name: typeof values.name === 'string' ? values.name : current.client_name,
+    redirect_uris: list(values['redirect-uri']) ?? current.redirect_uris,
+    post_logout_redirect_uris: list(values['post-logout-redirect-uri']) ?? current.post_logout_redirect_uris,
+    allowed_groups: values.anyone ? [] : (list(values['allowed-group']) ?? current.allowed_groups),
+    first_party: values['first-party'] === true ? true : values['third-party'] === true ? false : current.first_party,
+  };
+}
+
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+
+/** The engine the server runs checks the client first; loaded only by the commands that need it. */
+async function engineCheck(config: Config): Promise<ValidateClient> {
+  const { clientValidator } = await import('../oidc/clientValidator.ts');
+  return clientValidator(config.issuer ?? defaultIssuer(config.host, config.port));
+}
+
+const FIELD_OPTIONS = {
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'allowed-group': { type: 'string', multiple: true },
+  'first-party': { type: 'boolean' },
+} as const;
 
 export const clients: CommandGroup = {
   summary: 'clients: list, show, rotate-secret, delete',
@@ -28,6 +61,64 @@ export const clients: CommandGroup = {
         if (!client) throw new Error(`no client "${clientId}" (scanin clients list shows them)`);
         if (values.json) console.log(JSON.stringify(client, null, 2));
         else for (const [key, value] of Object.entries(client)) console.log(`${key}\t${typeof value === 'string' ? value : JSON.stringify(value)}`);
+        return 0;
+      },
+    },
+    create: {
+      summary: 'make a client, kept in the database: its client_id (and secret) printed once',
+      usage: `Usage: scanin clients create --name <name> --redirect-uri <uri> [--redirect-uri <uri> …]
+                            [--post-logout-redirect-uri <uri> …] [--public]
+                            [--allowed-group <group> …] [--first-party] [--json]
+
+A confidential client (client_secret_basic, a secret) unless --public (no secret, PKCE), with the
+code flow and refresh tokens. --allowed-group: only members of these existing groups may sign in.
+--first-party: no consent page. The engine checks it as the server will before it is stored; it
+works at once on every instance. Prints client_id, then the secret, once (--json: both as JSON).`,
+      positionals: 0,
+      options: { ...FIELD_OPTIONS, public: { type: 'boolean' }, ...JSON_OPTION },
+      async run(_args, values) {
+        const made = await withDatabase(async (db, config) => {
+          const fields = await checkClientFields(db, fieldsOf(values, { client_name: '', redirect_uris: [], post_logout_redirect_uris: [], allowed_groups: [], first_party: false }));
+          const type = values.public ? 'public' : 'confidential';
+          const { metadata, secret } = newClientMetadata(fields, type, systemClock());
+          await createRegisteredClient(db, config.clientsFile, await engineCheck(config), metadata);
+          await auditAdmin(db, config, { event: 'admin.client_created', client_id: metadata.client_id, detail: { client_name: fields.client_name, type, by: 'cli' } });
+          return { client_id: metadata.client_id, client_secret: secret };
+        });
+        if (values.json) console.log(JSON.stringify(made, null, 2));
+        else console.log(`client_id\t${made.client_id}${made.client_secret ? `\nclient_secret\t${made.client_secret}\n(the secret is shown only now)` : '\npublic client: no secret (PKCE)'}`);
+        return 0;
+      },
+    },
+    update: {
+      summary: 'change a client kept in the database (what is not given stays)',
+      usage: `Usage: scanin clients update <client_id> [--name <name>] [--redirect-uri <uri> …]
+                            [--post-logout-redirect-uri <uri> …] [--allowed-group <group> … | --anyone]
+                            [--first-party | --third-party]
+
+A list given replaces the client's; --anyone removes its access rule, --third-party its
+first-party flag. The type and the secret stay (rotate-secret changes the secret). Checked by
+the engine first; holds at the next request, on every instance. For a client of clients.json,
+change the file and restart.`,
+      positionals: 1,
+      options: { ...FIELD_OPTIONS, anyone: { type: 'boolean' }, 'third-party': { type: 'boolean' } },
+      async run([clientId], values) {
+        if (values.anyone && values['allowed-group']) throw new Error('give --allowed-group or --anyone, not both');
+        if (values['first-party'] && values['third-party']) throw new Error('give --first-party or --third-party, not both');
+        await withDatabase(async (db, config) => {
+          const client = await requireRegistered(db, config.clientsFile, clientId!);
+          const current: ClientFields = {
+            client_name: typeof client.client_name === 'string' ? client.client_name : '',
+            redirect_uris: stringList(client.redirect_uris),
+            post_logout_redirect_uris: stringList(client.post_logout_redirect_uris),
+            allowed_groups: stringList(client.allowed_groups),
+            first_party: client.first_party === true,
+          };
+          const fields = await checkClientFields(db, fieldsOf(values, current));
+          await updateRegisteredClient(db, config.clientsFile, await engineCheck(config), withClientFields(client, fields));
+          await auditAdmin(db, config, { event: 'admin.client_updated', client_id: clientId!, detail: { client_name: fields.client_name, by: 'cli' } });
+        });
+        console.log(`updated client ${clientId}`);
         return 0;
       },
     },

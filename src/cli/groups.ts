@@ -32,7 +32,7 @@ export const groups: CommandGroup = {
       async run([name], values) {
         const group = await withDatabase(async (db, config) => {
           const created = await createGroup(db, systemClock(), name!, typeof values.parent === 'string' ? values.parent : undefined);
-          await auditAdmin(db, config, { event: 'admin.group_created', detail: { group: created.name, parent: values.parent ?? null } });
+          await auditAdmin(db, config, { event: 'admin.group_created', detail: { group: created.name, parent: created.parent_id === null ? null : String(values.parent) } });
           return created;
         });
         console.log(values.json ? JSON.stringify(group, null, 2) : `created group ${group.name}${values.parent ? ` in ${values.parent}` : ''}`);

@@ -25,7 +25,7 @@ function parseCommandArgs(args: string[], options: Command['options']) {
   const shielded = args.map((arg, i) => (i < end && DASHED_ID.test(arg) ? `${PLACEHOLDER}${arg}` : arg));
   const parsed = parseArgs({ args: shielded, options, allowPositionals: true, strict: true });
   const unshield = <T,>(arg: T): T => (typeof arg === 'string' && arg.startsWith(PLACEHOLDER) ? (arg.slice(PLACEHOLDER.length) as T) : arg);
-  const values = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name, unshield(value)])) as Values;
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name, Array.isArray(value) ? value.map(unshield) : unshield(value)])) as Values;
   return { values, positionals: parsed.positionals.map(unshield) };
 }
 

@@ -14,13 +14,14 @@ import { deliverMail } from '../mail/delivery.ts';
 import { openMailer } from '../mail/mailer.ts';
 import { queueMail, type Mail } from '../store/mailOutbox.ts';
 
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | string[] | boolean | undefined>;
 
 export type Command = {
   summary: string;
   usage: string;
   positionals: number;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  /** `multiple`: the option may be given more than once, and reads as the list of its values. */
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
   run(positionals: string[], values: Values): Promise<number>;
 };
 

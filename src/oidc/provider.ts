@@ -115,6 +115,35 @@ async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client): P
 
 const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
 
+/**
+ * What the engine accepts as a client's metadata beyond its own schema, and what a client gets
+ * by default: shared with the engine that checks a client `scanin clients create` makes
+ * (clientValidator.ts), so the command and the server accept the same clients.
+ */
+export const CLIENT_RULES = {
+  clientDefaults: {
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    id_token_signed_response_alg: 'RS256',
+    require_auth_time: true,
+  },
+  extraClientMetadata: {
+    properties: SCANIN_CLIENT_FIELDS,
+    validator(ctx, key, value, metadata) {
+      const problem = ownFieldProblem(key, value, metadata as Record<string, unknown>);
+      if (problem) throw new errors.InvalidClientMetadata(problem);
+      // Skipping consent is the operator's decision, never a registering client's.
+      if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
+        throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
+      }
+      // Which address is an API's, which groups give a client's roles and who may use it are the operator's to say too.
+      if ((key === 'resource_server' || key === 'roles' || key === 'allowed_groups') && value !== undefined && ctx?.oidc?.route === 'registration') {
+        throw new errors.InvalidClientMetadata(`${key} can only be set in clients.json, by whoever runs Scanin`);
+      }
+    },
+  },
+} satisfies Pick<Configuration, 'clientDefaults' | 'extraClientMetadata'>;
+
 /** The scopes Scanin knows: OpenID's own, plus whatever a registered client's `scope` names (a service's API scopes). */
 function knownScopes(clients: ClientMetadata[]): string[] {
   const named = clients.flatMap((client) => (typeof client.scope === 'string' ? client.scope.split(' ').filter(Boolean) : []));
@@ -153,27 +182,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
     extraTokenClaims: accessTokenClaims(db, clock, inputs.clients) as unknown as Configuration['extraTokenClaims'],
     // Relying parties get email and name in the ID token itself, not only from userinfo.
     conformIdTokenClaims: false,
-    clientDefaults: {
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      id_token_signed_response_alg: 'RS256',
-      require_auth_time: true,
-    },
-    extraClientMetadata: {
-      properties: SCANIN_CLIENT_FIELDS,
-      validator(ctx, key, value, metadata) {
-        const problem = ownFieldProblem(key, value, metadata as Record<string, unknown>);
-        if (problem) throw new errors.InvalidClientMetadata(problem);
-        // Skipping consent is the operator's decision, never a registering client's.
-        if (key === 'first_party' && value === true && ctx?.oidc?.route === 'registration') {
-          throw new errors.InvalidClientMetadata('first_party can only be set in clients.json, by whoever runs Scanin');
-        }
-        // Which address is an API's, which groups give a client's roles and who may use it are the operator's to say too.
-        if ((key === 'resource_server' || key === 'roles' || key === 'allowed_groups') && value !== undefined && ctx?.oidc?.route === 'registration') {
-          throw new errors.InvalidClientMetadata(`${key} can only be set in clients.json, by whoever runs Scanin`);
-        }
-      },
-    },
+    ...CLIENT_RULES,
     discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
     // Not an extra parameter (the engine knows login_hint): the hook where the engine lets us
     // check a parameter after it has assembled them, request objects included.
