@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import { isEventName, listAudit, type AuditFilter } from '../audit/audit.ts';
 import { auditCsv } from '../audit/auditCsv.ts';
 import type { Services } from '../services.ts';
-import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
+import { emailsOf, findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { parseSince } from '../text/timeInput.ts';
 import { adminPage, auditConsole, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
@@ -52,10 +52,13 @@ export function mountAdminAudit(router: Router, services: Services): void {
     const number = pageNumber(ctx);
     const rows = filter ? await listAudit(services.db, { ...filter, ...pageWindow(number), newestFirst: true }) : [];
     const now = services.clock();
+    const page = pageOf(rows, number, `${services.basePath}/admin/audit`, kept(typed));
     await renderAdminView(ctx, 'admin-audit', 'audit', {
+      // An entry names its account by sub (it outlives an email change); people read the email.
+      emails: await emailsOf(services.db, page.items.flatMap((entry) => (entry.account_id ? [entry.account_id] : []))),
       typed,
       problem: problem ?? null,
-      page: pageOf(rows, number, `${services.basePath}/admin/audit`, kept(typed)),
+      page,
       exportUrl: `${services.basePath}/admin/audit.csv?${new URLSearchParams(kept(typed))}`.replace(/\?$/, ''),
       time: (at: number) => timeOf(at, now),
     }, problem ? 400 : 200);

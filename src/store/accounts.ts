@@ -79,6 +79,14 @@ export async function searchAccounts(db: Db, search: string, window: { limit: nu
   return rows.map((row) => ({ ...fromRow(row)!, active_devices: Number(row.active_devices), admin: Number(row.admin) > 0 }));
 }
 
+/** The emails of the accounts among `ids` that exist, by id (a list that names accounts, for people). */
+export async function emailsOf(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const rows = (await db('accounts').whereIn('id', wanted).select('id', 'email')) as Array<{ id: string; email: string }>;
+  return new Map(rows.map((row) => [row.id, row.email]));
+}
+
 /** Creates an account; undefined when the email already belongs to one. */
 export async function createAccount(db: Db, clock: Clock, fields: { email: string; name: string; email_verified: boolean }): Promise<Account | undefined> {
   const id = newId();

@@ -283,6 +283,8 @@ describe('the admin console', () => {
     expect(events.length).toBeGreaterThan(3);
     expect(events.every((event) => event!.startsWith('admin.'))).toBe(true);
     expect(events[0]).toBe('admin.session_ended');
+    // Entries name their account by email, linked to it.
+    expect(page.body).toContain(`<a href="/admin/users/${bobId}">bob@example.com</a>`);
     expect(page.body).toContain('href="/admin/audit.csv?user=bob%40example.com&amp;event=admin"');
     const none = await open('/admin/audit?since=2099-01-01');
     expect(none.body).toContain('No entries match.');

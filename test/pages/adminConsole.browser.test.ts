@@ -40,7 +40,7 @@ describe('the admin console in Chromium', () => {
     await scanin?.close();
   });
 
-  it('QR from a screenshot → the console; keyboard only: a group made, a member added; axe finds nothing; CSV downloads', async () => {
+  it('QR from a screenshot → the console; keyboard only: a group made, a member added, an account disabled; axe finds nothing; CSV downloads', async () => {
     const phone = new Authenticator({ keysFile: join(scanin.dir, 'admin-phone.json') });
     await phone.enroll(await inviteUrl(scanin, 'admin@example.com', 'Ada Admin'));
     await makeAdmin(scanin, 'admin@example.com');
@@ -77,6 +77,15 @@ describe('the admin console in Chromium', () => {
     expect(await page.locator('#done').textContent()).toBe('The member was added.');
     const eve = (await findAccountByEmail(scanin.services.db, 'eve@example.com'))!;
     expect(await groupsOf(scanin.services.db, eve.id, scanin.services.clock())).toEqual(['Night Shift']);
+    // A destructive action sits behind a disclosure, opened and used from the keyboard too.
+    await page.goto(`${scanin.issuer}/admin/users/${eve.id}`);
+    expect(await page.locator('#disable-button').isVisible()).toBe(false);
+    await tabTo(page, 'disable-summary');
+    await page.keyboard.press('Enter');
+    await tabTo(page, 'disable-button', 3);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/done=disabled$/);
+    expect(await page.locator('[data-field="status"]').first().textContent()).toMatch(/^disabled since/);
     // The focus is visible where it lands: the browser's ring is not turned off.
     await tabTo(page, 'nav-users');
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
