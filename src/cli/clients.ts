@@ -38,7 +38,7 @@ const FIELD_OPTIONS = {
 } as const;
 
 export const clients: CommandGroup = {
-  summary: 'clients: list, show, rotate-secret, delete',
+  summary: 'clients: list, show, create, update, rotate-secret, delete',
   subcommands: {
     list: {
       summary: 'list the clients of clients.json and those registered dynamically',
