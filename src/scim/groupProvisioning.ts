@@ -27,7 +27,7 @@ function asScimError(error: unknown): never {
   throw error;
 }
 
-export async function requireGroup(services: Services, id: string): Promise<ScimGroup> {
+export async function requireScimGroup(services: Services, id: string): Promise<ScimGroup> {
   const group = await findScimGroup(services.db, id);
   if (!group) throw resourceNotFound(`Group ${id}`);
   return group;

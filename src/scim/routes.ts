@@ -13,7 +13,7 @@ import { invalidSyntax, invalidValue, resourceNotFound, ScimError, scimBody, sci
 import { listResponse, MAX_RESULTS, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { parseGroupFilter, parseUserFilter } from './filter.ts';
 import { applyGroupPatch } from './groupPatch.ts';
-import { createScimGroup, deleteScimGroup, groupInput, replaceScimGroup, requireGroup } from './groupProvisioning.ts';
+import { createScimGroup, deleteScimGroup, groupInput, replaceScimGroup, requireScimGroup } from './groupProvisioning.ts';
 import { groupResource, parseGroupInput } from './groupResource.ts';
 import { listScimGroups } from '../store/scimGroups.ts';
 import { applyPatch } from './patch.ts';
@@ -52,7 +52,7 @@ export function scimApi(services: Services, token: string): Middleware {
   const groupLocation = (id: string) => `${base}/Groups/${id}`;
   /** Entra ID lists groups with excludedAttributes=members: a big group's members are not read. */
   const withMembers = (ctx: Context) => !(typeof ctx.query.excludedAttributes === 'string' && ctx.query.excludedAttributes.split(',').some((name) => name.trim().toLowerCase() === 'members'));
-  const showGroup = (ctx: Context, status: number, group: Awaited<ReturnType<typeof requireGroup>>) => scimBody(ctx, status, groupResource(group, groupLocation(group.group.id), location, withMembers(ctx)));
+  const showGroup = (ctx: Context, status: number, group: Awaited<ReturnType<typeof requireScimGroup>>) => scimBody(ctx, status, groupResource(group, groupLocation(group.group.id), location, withMembers(ctx)));
 
   scim.get('/ServiceProviderConfig', (ctx) => scimBody(ctx, 200, serviceProviderConfig(base)));
   scim.get('/ResourceTypes', (ctx) => scimBody(ctx, 200, listResponse(resourceTypes(base), resourceTypes(base).length, 1)));
@@ -121,21 +121,21 @@ export function scimApi(services: Services, token: string): Middleware {
     showGroup(ctx, 201, group);
   });
 
-  scim.get('/Groups/:id', async (ctx) => showGroup(ctx, 200, await requireGroup(services, ctx.params.id!)));
+  scim.get('/Groups/:id', async (ctx) => showGroup(ctx, 200, await requireScimGroup(services, ctx.params.id!)));
 
   scim.put('/Groups/:id', async (ctx) => {
     const input = parseGroupInput(await readScimJson(ctx));
-    showGroup(ctx, 200, await replaceScimGroup(services, await requireGroup(services, ctx.params.id!), input, clientIp(ctx)));
+    showGroup(ctx, 200, await replaceScimGroup(services, await requireScimGroup(services, ctx.params.id!), input, clientIp(ctx)));
   });
 
   scim.patch('/Groups/:id', async (ctx) => {
     const body = await readScimJson(ctx);
-    const current = await requireGroup(services, ctx.params.id!);
+    const current = await requireScimGroup(services, ctx.params.id!);
     showGroup(ctx, 200, await replaceScimGroup(services, current, applyGroupPatch(groupInput(current), body), clientIp(ctx)));
   });
 
   scim.delete('/Groups/:id', async (ctx) => {
-    await deleteScimGroup(services, await requireGroup(services, ctx.params.id!), clientIp(ctx));
+    await deleteScimGroup(services, await requireScimGroup(services, ctx.params.id!), clientIp(ctx));
     ctx.status = 204;
   });
 
