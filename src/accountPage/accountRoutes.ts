@@ -31,7 +31,7 @@ import { findDevice, renameDevice } from '../store/devices.ts';
 import { ACCOUNT_CLIENT_ID } from './accountClient.ts';
 import { mountAccountLogin } from './accountLogin.ts';
 import { deliverDueLogouts } from '../oidc/backchannelLogout.ts';
-import { accountSessionOf, currentAccountSession, readAccountForm, renderAccountView, renderSignedOut, requireAccountSession } from './accountSession.ts';
+import { accountSessionOf, currentAccountSession, formField, readAccountForm, renderAccountView, renderSignedOut, requireAccountSession } from './accountSession.ts';
 import { accountPageData } from './accountView.ts';
 import { loadExtras } from './sections.ts';
 import { requireFreshScan } from './freshScan.ts';
@@ -45,13 +45,6 @@ const DONE: Record<string, string> = {
 };
 
 const notYours = (what: string) => new ProtocolError(404, 'not_found', `Your account has no such ${what}. Nothing was changed.`);
-
-function field(form: Record<string, string>, name: string, max = 256): string {
-  const value = form[name];
-  if (value === undefined || value === '') throw new ProtocolError(400, 'invalid_request', `The form is missing “${name}”. Nothing was changed.`);
-  if (value.length > max) throw new ProtocolError(400, 'invalid_request', `“${name}” is too long. Nothing was changed.`);
-  return value;
-}
 
 /** Headings of the account page's refusals, in its own words (the generic ones talk of "this page"). */
 const REFUSAL_TITLES: Record<number, string> = {
@@ -92,7 +85,7 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/devices/rename', ...signedIn, async (ctx) => {
     const { account } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
-    const deviceId = field(form, 'device_id');
+    const deviceId = formField(form, 'device_id');
     const device = await findDevice(db, deviceId);
     if (!device || device.account_id !== account.id || device.status === 'revoked') throw notYours('device');
     let name: string;
@@ -109,7 +102,7 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/devices/revoke', ...signedIn, requireFreshScan(services, '/account#devices'), async (ctx) => {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
-    const device = await findDevice(db, field(form, 'device_id'));
+    const device = await findDevice(db, formField(form, 'device_id'));
     if (!device || device.account_id !== account.id) throw notYours('device');
     // The same cut-off as `scanin revoke`: answers, sessions, grants and tokens it opened.
     if (!(await revokeDeviceEverywhere(db, clock, device.id))) throw notYours('active device');
@@ -126,7 +119,7 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/apps/revoke', ...signedIn, requireFreshScan(services, '/account#apps'), async (ctx) => {
     const { account } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
-    const clientId = field(form, 'client_id');
+    const clientId = formField(form, 'client_id');
     if (clientId === ACCOUNT_CLIENT_ID || !(await revokeAccountApp(db, account.id, clientId))) throw notYours('app');
     await audit(ctx, { event: 'app.revoked', client_id: clientId, detail: { by: 'account' } });
     back(ctx, 'app_revoked', 'apps');
@@ -135,7 +128,7 @@ export function mountAccountPage(router: Router, services: Services): void {
   router.post('/account/sessions/end', ...signedIn, async (ctx) => {
     const { account, sessionUid } = accountSessionOf(ctx);
     const form = await readAccountForm(ctx, services);
-    const uid = field(form, 'session');
+    const uid = formField(form, 'session');
     if (!(await endSession(db, uid, account.id))) throw notYours('signed-in browser');
     await deliverDueLogouts(services);
     await audit(ctx, { event: 'session.ended', detail: { by: 'account', session: uid } });

@@ -181,3 +181,11 @@ export async function readAccountForm(ctx: Context, services: Services): Promise
   ctx.state.accountForm = rest;
   return rest;
 }
+
+/** A required field of a form: present, not empty, at most `max` characters; else 400. */
+export function formField(form: Record<string, string>, name: string, max = 256): string {
+  const value = form[name];
+  if (value === undefined || value === '') throw new ProtocolError(400, 'invalid_request', `The form is missing “${name}”. Nothing was changed.`);
+  if (value.length > max) throw new ProtocolError(400, 'invalid_request', `“${name}” is too long. Nothing was changed.`);
+  return value;
+}

@@ -13,7 +13,8 @@ import { doneMessage } from '../http/doneMessage.ts';
 import type { Services } from '../services.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, renameGroup, type Group } from '../store/groups.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, formField, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
+import { formField } from '../accountPage/accountSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { timeOf } from './adminView.ts';
 

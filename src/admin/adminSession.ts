@@ -74,14 +74,6 @@ export function adminFormOf(ctx: Context): Record<string, string> {
   return form;
 }
 
-/** A required field of a form: present, not empty, at most `max` characters; else 400. */
-export function formField(form: Record<string, string>, name: string, max = 256): string {
-  const value = form[name];
-  if (value === undefined || value === '') throw new ProtocolError(400, 'invalid_request', `The form is missing “${name}”. Nothing was changed.`);
-  if (value.length > max) throw new ProtocolError(400, 'invalid_request', `“${name}” is too long. Nothing was changed.`);
-  return value;
-}
-
 export const notFoundHere = (what: string) => new ProtocolError(404, 'not_found', `There is no such ${what}. Nothing was changed.`);
 export const refused = (message: string) => new ProtocolError(400, 'invalid_request', `${message} Nothing was changed.`);
 

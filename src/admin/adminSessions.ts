@@ -6,7 +6,8 @@ import { doneMessage } from '../http/doneMessage.ts';
 import { deliverDueLogouts } from '../oidc/backchannelLogout.ts';
 import { endSession, listSessions, sessionAccount } from '../oidc/sessions.ts';
 import type { Services } from '../services.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, formField, notFoundHere, renderAdminView } from './adminSession.ts';
+import { formField } from '../accountPage/accountSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
 import { pageNumber, pageOf, pageWindow } from './pagination.ts';
 

@@ -32,7 +32,8 @@ import { addMember, findGroupById, listGroups, membershipsOf, removeMember } fro
 import { recoveryCodesLeft } from '../store/recoveryCodes.ts';
 import { accountSessionOf } from '../accountPage/accountSession.ts';
 import { KEY_TYPES } from '../accountPage/accountView.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, formField, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
+import { formField } from '../accountPage/accountSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { doneMessage } from '../http/doneMessage.ts';
