@@ -20,7 +20,7 @@ import { wake } from '../enrollment/addDevice.ts';
 import { invite, InviteError } from '../enrollment/invites.ts';
 import { sendInviteMail } from '../mail/notifications.ts';
 import { deliverDueLogouts } from '../oidc/backchannelLogout.ts';
-import { endAccountSessions, endSession, listAccountSessions } from '../oidc/sessions.ts';
+import { endAccountSessions, listAccountSessions } from '../oidc/sessions.ts';
 import { enrollmentUrl } from '../protocol/urls.ts';
 import { regenerateRecoveryCodes } from '../recovery/recovery.ts';
 import type { Services } from '../services.ts';
@@ -36,6 +36,7 @@ import { formField } from '../accountPage/accountSession.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
 import { membershipEnd } from './membershipEnd.ts';
+import { endSessionFromConsole } from './adminSessions.ts';
 import { doneMessage } from '../http/doneMessage.ts';
 import { pageNumber, pageOf, pageWindow } from './pagination.ts';
 
@@ -143,10 +144,7 @@ export function mountAdminUsers(router: Router, services: Services): void {
 
   router.post('/admin/users/:id/sessions/end', ...onUser('#sessions'), async (ctx) => {
     const account = await accountOf(ctx, services);
-    const uid = formField(adminFormOf(ctx), 'session');
-    if (!(await endSession(db, uid, account.id))) throw notFoundHere('signed-in browser on this account');
-    await deliverDueLogouts(services);
-    await auditConsole(ctx, services, { event: 'admin.session_ended', account_id: account.id, detail: { session: uid } });
+    await endSessionFromConsole(ctx, services, formField(adminFormOf(ctx), 'session'), account.id);
     backTo(ctx, services, `${userPath(account.id)}?done=session_ended#sessions`);
   });
 
