@@ -4,7 +4,7 @@
 //   GET  /admin/clients/new                  the form for a new app (clientForm.ts says its fields)
 //   POST /admin/clients/create               the app is stored in the database; its client_id (and secret) shown once
 //   GET  /admin/clients/:id                  its metadata, without secrets
-//   GET  /admin/clients/:id/edit             a registered app's form: name, redirect URIs, access rule, first party
+//   GET  /admin/clients/:id/edit             a registered app's form: name, redirect URIs, access rule, roles, first party
 //   POST /admin/clients/:id/edit             the change holds at the next request, on every instance
 //   POST /admin/clients/:id/rotate-secret    a registered confidential client's new secret, shown once
 //   POST /admin/clients/:id/delete           a registered client deleted: it signs nobody in, its tokens are refused
@@ -13,7 +13,7 @@ import type { Context } from 'koa';
 import { doneMessage } from '../http/doneMessage.ts';
 import { allClients, ClientCatalogError, createRegisteredClient, removeRegisteredClient, requireRegistered, rotateClientSecret, updateRegisteredClient, type ClientListing, type ValidateClient } from '../oidc/clientCatalog.ts';
 import type { Services } from '../services.ts';
-import { checkClientFields, newClientMetadata, withClientFields } from '../oidc/clientFields.ts';
+import { checkClientFields, clientFieldsOf, newClientMetadata, withClientFields } from '../oidc/clientFields.ts';
 import { clientFieldsOfForm, clientTypeOfForm } from './clientForm.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 
@@ -70,7 +70,7 @@ export function mountAdminClients(router: Router, services: Services): void {
 
   router.get('/admin/clients/:id/edit', ...adminPage(services), async (ctx) => {
     const client = await catalogChange(() => requireRegistered(db, clientsFile, clientIdOf(ctx)));
-    await renderAdminView(ctx, 'admin-client-form', 'clients', { client, fields: client });
+    await renderAdminView(ctx, 'admin-client-form', 'clients', { client, fields: clientFieldsOf(client) });
   });
 
   router.post('/admin/clients/:id/edit', ...onClient('/edit'), async (ctx) => {

@@ -1,8 +1,8 @@
 // The console's groups: what tokens carry in `groups` and what access rules (allowed_groups) and
 // client roles are made of.
-//   GET  /admin/groups                       every group, with its parent and members; a form to make one
+//   GET  /admin/groups                       the groups a page at a time, with parent and members; a form to make one
 //   POST /admin/groups/create                name, parent (a top-level group's id, optional)
-//   GET  /admin/groups/:id                   its members (with their ends), subgroups; rename, delete
+//   GET  /admin/groups/:id                   its members a page at a time (with their ends), subgroups; rename, delete
 //   POST /admin/groups/:id/members/add       email, until (a date, optional)
 //   POST /admin/groups/:id/members/remove    account_id
 //   POST /admin/groups/:id/rename            name
@@ -12,11 +12,12 @@ import type { Context } from 'koa';
 import { doneMessage } from '../http/doneMessage.ts';
 import type { Services } from '../services.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
-import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, renameGroup, type Group } from '../store/groups.ts';
+import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, renameGroup, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
 import { formField } from '../accountPage/accountSession.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { timeOf } from './adminView.ts';
+import { pageNumber, pageOf, pageWindow } from './pagination.ts';
 
 const DONE = {
   created: 'The group was made.',
@@ -49,8 +50,12 @@ export function mountAdminGroups(router: Router, services: Services): void {
   const onGroup = (anchor: string) => adminAction(services, (ctx) => groupPath(String(ctx.params.id ?? '')) + anchor);
 
   router.get('/admin/groups', ...adminPage(services), async (ctx) => {
-    const groups = await listGroups(db);
-    await renderAdminView(ctx, 'admin-groups', 'groups', { groups, topLevel: groups.filter((group) => group.parent_id === null), done: doneMessage(ctx, DONE) });
+    const number = pageNumber(ctx);
+    await renderAdminView(ctx, 'admin-groups', 'groups', {
+      page: pageOf(await listGroups(db, pageWindow(number)), number, `${services.basePath}/admin/groups`, {}),
+      topLevel: await topLevelGroups(db),
+      done: doneMessage(ctx, DONE),
+    });
   });
 
   router.post('/admin/groups/create', ...adminAction(services, '/admin/groups#create'), async (ctx) => {
@@ -66,12 +71,13 @@ export function mountAdminGroups(router: Router, services: Services): void {
   router.get('/admin/groups/:id', ...adminPage(services), async (ctx) => {
     const group = await groupOf(ctx, services);
     const now = clock();
-    const groups = await listGroups(db);
+    const number = pageNumber(ctx);
+    const members = (await listMembers(db, group.id, pageWindow(number))).map((member) => ({ ...member, expired: member.expires_at !== null && member.expires_at <= now }));
     await renderAdminView(ctx, 'admin-group', 'groups', {
       group,
-      parent: groups.find((other) => other.id === group.parent_id) ?? null,
-      subgroups: groups.filter((other) => other.parent_id === group.id),
-      members: (await listMembers(db, group.id)).map((member) => ({ ...member, expired: member.expires_at !== null && member.expires_at <= now })),
+      parent: group.parent_id ? ((await findGroupById(db, group.parent_id)) ?? null) : null,
+      subgroups: await subgroupsOf(db, group.id),
+      page: pageOf(members, number, `${services.basePath}${groupPath(group.id)}`, {}),
       time: (at: number | null) => timeOf(at, now),
       done: doneMessage(ctx, DONE),
     });

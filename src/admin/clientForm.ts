@@ -1,7 +1,8 @@
 // The console's form for an app, read into the fields every way of making one checks
 // (oidc/clientFields.ts): redirect URIs one per line, group names separated by commas (names
-// have none), first party a checkbox ("on"), the type "confidential" or "public" (when made).
-import type { ClientFields, ClientType } from '../oidc/clientFields.ts';
+// have none), roles one per line (clientFields.ts reads them), first party
+// a checkbox ("on"), the type "confidential" or "public" (when made).
+import { rolesOfLines, type ClientFields, type ClientType } from '../oidc/clientFields.ts';
 import { refused } from './adminSession.ts';
 
 const lines = (text: string | undefined) => (text ?? '').split(/\r?\n/);
@@ -12,6 +13,7 @@ export function clientFieldsOfForm(form: Record<string, string>): ClientFields {
     redirect_uris: lines(form.redirect_uris),
     post_logout_redirect_uris: lines(form.post_logout_redirect_uris),
     allowed_groups: (form.allowed_groups ?? '').split(','),
+    roles: rolesOfLines(lines(form.roles)),
     first_party: form.first_party === 'on',
   };
 }

@@ -4,7 +4,7 @@
 // printed, but the one of a new client or a rotation, once.
 import { systemClock } from '../clock.ts';
 import { allClients, createRegisteredClient, removeRegisteredClient, requireRegistered, rotateClientSecret, updateRegisteredClient, type ValidateClient } from '../oidc/clientCatalog.ts';
-import { checkClientFields, newClientMetadata, withClientFields, type ClientFields } from '../oidc/clientFields.ts';
+import { checkClientFields, clientFieldsOf, newClientMetadata, rolesOfLines, withClientFields, type ClientFields } from '../oidc/clientFields.ts';
 import { defaultIssuer, type Config } from '../config/env.ts';
 import { auditAdmin, JSON_OPTION, printList, withDatabase, type CommandGroup, type Values } from './shared.ts';
 
@@ -17,11 +17,10 @@ function fieldsOf(values: Values, current: ClientFields): ClientFields {
     redirect_uris: list(values['redirect-uri']) ?? current.redirect_uris,
     post_logout_redirect_uris: list(values['post-logout-redirect-uri']) ?? current.post_logout_redirect_uris,
     allowed_groups: values.anyone ? [] : (list(values['allowed-group']) ?? current.allowed_groups),
+    roles: values['no-roles'] ? {} : values.role === undefined ? current.roles : rolesOfLines(list(values.role)!),
     first_party: values['first-party'] === true ? true : values['third-party'] === true ? false : current.first_party,
   };
 }
-
-const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
 
 /** The engine the server runs checks the client first; loaded only by the commands that need it. */
 async function engineCheck(config: Config): Promise<ValidateClient> {
@@ -34,6 +33,7 @@ const FIELD_OPTIONS = {
   'redirect-uri': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
   'allowed-group': { type: 'string', multiple: true },
+  role: { type: 'string', multiple: true },
   'first-party': { type: 'boolean' },
 } as const;
 
@@ -68,17 +68,19 @@ export const clients: CommandGroup = {
       summary: 'make a client, kept in the database: its client_id (and secret) printed once',
       usage: `Usage: scanin clients create --name <name> --redirect-uri <uri> [--redirect-uri <uri> …]
                             [--post-logout-redirect-uri <uri> …] [--public]
-                            [--allowed-group <group> …] [--first-party] [--json]
+                            [--allowed-group <group> …] [--role <role>=<group>,<group> …]
+                            [--first-party] [--json]
 
 A confidential client (client_secret_basic, a secret) unless --public (no secret, PKCE), with the
 code flow and refresh tokens. --allowed-group: only members of these existing groups may sign in.
---first-party: no consent page. The engine checks it as the server will before it is stored; it
+--role: members of these existing groups get the role in the client's \`roles\` claim (one --role
+per role). --first-party: no consent page. The engine checks it as the server will before it is stored; it
 works at once on every instance. Prints client_id, then the secret, once (--json: both as JSON).`,
       positionals: 0,
       options: { ...FIELD_OPTIONS, public: { type: 'boolean' }, ...JSON_OPTION },
       async run(_args, values) {
         const made = await withDatabase(async (db, config) => {
-          const fields = await checkClientFields(db, fieldsOf(values, { client_name: '', redirect_uris: [], post_logout_redirect_uris: [], allowed_groups: [], first_party: false }));
+          const fields = await checkClientFields(db, fieldsOf(values, { client_name: '', redirect_uris: [], post_logout_redirect_uris: [], allowed_groups: [], roles: {}, first_party: false }));
           const type = values.public ? 'public' : 'confidential';
           const { metadata, secret } = newClientMetadata(fields, type, systemClock());
           await createRegisteredClient(db, config.clientsFile, await engineCheck(config), metadata);
@@ -94,27 +96,21 @@ works at once on every instance. Prints client_id, then the secret, once (--json
       summary: 'change a client kept in the database (what is not given stays)',
       usage: `Usage: scanin clients update <client_id> [--name <name>] [--redirect-uri <uri> …]
                             [--post-logout-redirect-uri <uri> …] [--allowed-group <group> … | --anyone]
-                            [--first-party | --third-party]
+                            [--role <role>=<group>,<group> … | --no-roles] [--first-party | --third-party]
 
-A list given replaces the client's; --anyone removes its access rule, --third-party its
-first-party flag. The type and the secret stay (rotate-secret changes the secret). Checked by
+A list given replaces the client's (all its roles, for --role); --anyone removes its access rule,
+--no-roles its roles, --third-party its first-party flag. The type and the secret stay (rotate-secret changes the secret). Checked by
 the engine first; holds at the next request, on every instance. For a client of clients.json,
 change the file and restart.`,
       positionals: 1,
-      options: { ...FIELD_OPTIONS, anyone: { type: 'boolean' }, 'third-party': { type: 'boolean' } },
+      options: { ...FIELD_OPTIONS, anyone: { type: 'boolean' }, 'no-roles': { type: 'boolean' }, 'third-party': { type: 'boolean' } },
       async run([clientId], values) {
         if (values.anyone && values['allowed-group']) throw new Error('give --allowed-group or --anyone, not both');
+        if (values['no-roles'] && values.role) throw new Error('give --role or --no-roles, not both');
         if (values['first-party'] && values['third-party']) throw new Error('give --first-party or --third-party, not both');
         await withDatabase(async (db, config) => {
           const client = await requireRegistered(db, config.clientsFile, clientId!);
-          const current: ClientFields = {
-            client_name: typeof client.client_name === 'string' ? client.client_name : '',
-            redirect_uris: stringList(client.redirect_uris),
-            post_logout_redirect_uris: stringList(client.post_logout_redirect_uris),
-            allowed_groups: stringList(client.allowed_groups),
-            first_party: client.first_party === true,
-          };
-          const fields = await checkClientFields(db, fieldsOf(values, current));
+          const fields = await checkClientFields(db, fieldsOf(values, clientFieldsOf(client)));
           await updateRegisteredClient(db, config.clientsFile, await engineCheck(config), withClientFields(client, fields));
           await auditAdmin(db, config, { event: 'admin.client_updated', client_id: clientId!, detail: { client_name: fields.client_name, by: 'cli' } });
         });

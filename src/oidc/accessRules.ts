@@ -33,8 +33,11 @@ export function rememberGroupsRead(request: object, accountId: string, groups: s
   readsOf(request).set(accountId, Promise.resolve(groups));
 }
 
-/** clients.json `roles`: role name → the groups that give it (oidc/clients.ts). */
+/** A client's `roles`: role name → the groups that give it (oidc/clients.ts, oidc/clientFields.ts). */
 export type RoleMap = Record<string, string[]>;
+
+/** What a role may be called: a claim value an RP matches on, so no spaces or commas. */
+export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 /** The roles `groups` give under `map`, sorted. */
 export function rolesOf(map: RoleMap | undefined, groups: string[]): string[] {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
 import { groupNameProblem } from '../store/groups.ts';
+import { ROLE_NAME } from './accessRules.ts';
 
 export class ClientsFileError extends Error {
   constructor(file: string, problem: string) {
@@ -37,7 +38,7 @@ export function ownFieldProblem(key: string, value: unknown, metadata: Metadata)
     case 'roles': {
       // Role name → the groups that give it: {"admin": ["wiki-admins"], "editor": ["staff"]}.
       const valid = typeof value === 'object' && value !== null && !Array.isArray(value) &&
-        Object.entries(value).every(([role, groups]) => /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(role) && Array.isArray(groups) && groups.length > 0 && groups.every((group) => typeof group === 'string' && groupNameProblem(group) === null));
+        Object.entries(value).every(([role, groups]) => ROLE_NAME.test(role) && Array.isArray(groups) && groups.length > 0 && groups.every((group) => typeof group === 'string' && groupNameProblem(group) === null));
       return valid ? null : 'roles must map each role name (1 to 64 letters, digits, ".", "_", ":" or "-") to a non-empty array of group names';
     }
     case 'allowed_groups': {

@@ -4,7 +4,7 @@
 // Ending a session queues a back-channel logout for each app it signed in to, in the same
 // transaction; the server sends them (backchannelLogout.ts).
 import type { AdapterPayload } from 'oidc-provider';
-import type { Db } from '../store/db.ts';
+import type { Db, ListWindow } from '../store/db.ts';
 import { queueLogouts } from '../store/pendingLogouts.ts';
 
 /** Deletes grants with every token and code they handed out (in the caller's transaction). */
@@ -101,7 +101,7 @@ export type SessionListing = SessionSummary & { account_id: string; email: strin
  * Every account's live browser sessions, the last to be used first (a session's expiry moves on
  * each time it is saved), `window` rows from `offset`: the admin console's list.
  */
-export async function listSessions(db: Db, now: number, window: { limit: number; offset: number }): Promise<SessionListing[]> {
+export async function listSessions(db: Db, now: number, window: ListWindow): Promise<SessionListing[]> {
   const rows = (await db('oidc_payloads')
     .join('accounts', 'accounts.id', 'oidc_payloads.account_id')
     .where({ 'oidc_payloads.model': 'Session' })

@@ -1,7 +1,7 @@
 // People who can log in. `id` is the OIDC `sub`: random and stable, never the email.
 import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
-import { byCodePoint, containsPattern, type Db } from './db.ts';
+import { byCodePoint, containsPattern, type Db, type ListWindow } from './db.ts';
 
 export type Account = {
   id: string;
@@ -61,7 +61,7 @@ export type AccountListing = Account & { active_devices: number; admin: boolean 
  * Accounts whose email or name contains `search` (any case of ASCII letters), or whose sub it is;
  * every account for ''. In email order, `window` rows from `offset` (the admin console's pages).
  */
-export async function searchAccounts(db: Db, search: string, window: { limit: number; offset: number }): Promise<AccountListing[]> {
+export async function searchAccounts(db: Db, search: string, window: ListWindow): Promise<AccountListing[]> {
   let query = db('accounts')
     .select(
       'accounts.*',

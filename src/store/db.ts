@@ -11,6 +11,9 @@ export type Db = Knex;
 
 export const isPostgres = (db: Db): boolean => (db.client as { dialect: string }).dialect === 'postgresql';
 
+/** A page of a list: `limit` rows from `offset` (the admin console's pages). */
+export type ListWindow = { limit: number; offset: number };
+
 /**
  * `column` ordered by code point on both stores (`.orderByRaw(...byCodePoint(db, column))`), as SQLite's default collation does (PostgreSQL's
  * follows the database's locale, which skips punctuation): lists come in the same order anywhere.

@@ -4,7 +4,7 @@
 // once, for every caller: the CLI, and later the admin console and SCIM.
 import { newId } from '../ids.ts';
 import type { Knex } from 'knex';
-import { byCodePoint, isPostgres, type Db } from './db.ts';
+import { byCodePoint, isPostgres, type Db, type ListWindow } from './db.ts';
 
 export type Group = { id: string; name: string; parent_id: string | null; created_at: number };
 export type Member = { account_id: string; email: string; name: string; added_at: number; expires_at: number | null };
@@ -88,12 +88,26 @@ export async function setMembers(db: Db, now: number, groupId: string, accountId
   });
 }
 
-export async function listGroups(db: Db): Promise<Array<Group & { parent: string | null; members: number }>> {
-  const groups = (await db('groups').orderBy('name')) as Group[];
-  const counts = (await db('group_members').select('group_id').count({ n: '*' }).groupBy('group_id')) as Array<{ group_id: string; n: number | string }>;
-  const count = new Map(counts.map((row) => [row.group_id, Number(row.n)]));
-  const names = new Map(groups.map((group) => [group.id, group.name]));
-  return groups.map((group) => ({ ...group, parent: group.parent_id ? names.get(group.parent_id)! : null, members: count.get(group.id) ?? 0 }));
+export type GroupListing = Group & { parent: string | null; members: number };
+
+/** Groups by name, each with its parent's name and its count of members (ended memberships included); all, or a window of them. */
+export async function listGroups(db: Db, window?: ListWindow): Promise<GroupListing[]> {
+  let query = db('groups')
+    .leftJoin('groups as parents', 'parents.id', 'groups.parent_id')
+    .select('groups.*', 'parents.name as parent', db.raw('(select count(*) from group_members where group_members.group_id = groups.id) as members'))
+    .orderByRaw(...byCodePoint(db, 'groups.name'));
+  if (window) query = query.limit(window.limit).offset(window.offset);
+  const rows = (await query) as Array<Group & { parent: string | null; members: number | string }>;
+  return rows.map((row) => ({ ...row, parent: row.parent ?? null, members: Number(row.members) }));
+}
+
+/** The groups that may be a parent (one level of nesting): those without one, by name. */
+export async function topLevelGroups(db: Db): Promise<Group[]> {
+  return db('groups').whereNull('parent_id').orderByRaw(...byCodePoint(db, 'name'));
+}
+
+export async function subgroupsOf(db: Db, groupId: string): Promise<Group[]> {
+  return db('groups').where({ parent_id: groupId }).orderByRaw(...byCodePoint(db, 'name'));
 }
 
 /** Adds or renews a membership; `expiresAt` null: until removed. */
@@ -107,12 +121,15 @@ export async function removeMember(db: Db, groupId: string, accountId: string): 
   return (await db('group_members').where({ group_id: groupId, account_id: accountId }).delete()) > 0;
 }
 
-export async function listMembers(db: Db, groupId: string): Promise<Member[]> {
-  const rows = (await db('group_members')
+/** A group's direct members by email, ended memberships included; all, or a window of them. */
+export async function listMembers(db: Db, groupId: string, window?: ListWindow): Promise<Member[]> {
+  let query = db('group_members')
     .join('accounts', 'accounts.id', 'group_members.account_id')
     .where({ group_id: groupId })
     .select('group_members.account_id', 'accounts.email', 'accounts.name', 'group_members.added_at', 'group_members.expires_at')
-    .orderBy('accounts.email')) as Member[];
+    .orderByRaw(...byCodePoint(db, 'accounts.email'));
+  if (window) query = query.limit(window.limit).offset(window.offset);
+  const rows = (await query) as Member[];
   return rows.map((row) => ({ ...row, added_at: Number(row.added_at), expires_at: row.expires_at === null ? null : Number(row.expires_at) }));
 }
 

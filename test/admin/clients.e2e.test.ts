@@ -1,8 +1,9 @@
 // Apps made and changed in the admin console, stored in the database: a real relying party
 // (openid-client) signs a person in with the client id and secret the console showed once; the
 // app's name is what the phone shows; an access rule set in the console keeps out whoever is not
-// in its groups; bad input (no name, no redirect URI, one the engine refuses, an unknown group, no
-// type) changes nothing; an app of clients.json cannot be changed there.
+// in its groups; roles set there reach the ID token and userinfo; bad input (no name, no redirect
+// URI, one the engine refuses, an unknown group, a malformed role, no type) changes nothing; an
+// app of clients.json cannot be changed there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { listAudit } from '../../src/audit/audit.ts';
@@ -13,6 +14,7 @@ import { csrfOf } from '../accountPage/accountBrowser.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
+import { fetchUserInfo } from 'openid-client';
 import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 import { enterAdmin, makeAdmin } from './adminBrowser.ts';
 
@@ -93,6 +95,29 @@ describe('apps in the admin console', () => {
     expect((await redeem(spa, await completeLogin(scanin, login), login.auth)).claims()!.email).toBe('root@example.com');
   });
 
+  it("gives an app roles: its form shows them back, members of their groups get them in the ID token and userinfo", async () => {
+    const { db, clock } = scanin.services;
+    await createGroup(db, clock(), 'Day Crew');
+    const made = await post('/admin/clients/create', { ...VALID, client_name: 'Roster', type: 'public', roles: 'editor = Night Crew\r\nviewer = Day Crew,  Night Crew \r\n\r\nauditor = Day Crew' });
+    const clientId = /id="client-id">([^<]+)</.exec(made.body)![1]!;
+    expect((await findRegisteredClient(db, clientId))!.roles).toEqual({ editor: ['Night Crew'], viewer: ['Day Crew', 'Night Crew'], auditor: ['Day Crew'] });
+    const form = await browser.fetch(`${scanin.issuer}/admin/clients/${clientId}/edit`);
+    expect(form.body).toContain('>editor = Night Crew\nviewer = Day Crew, Night Crew\nauditor = Day Crew</textarea>');
+
+    const roster = await discover(scanin.issuer, clientId);
+    const login = await openLoginPage(roster, undefined, { scope: 'openid email groups' });
+    await root.answer(login.qrUrl, 'approve');
+    const tokens = await redeem(roster, await completeLogin(scanin, login), login.auth);
+    // root is in Night Crew only: not an auditor.
+    expect(tokens.claims()).toMatchObject({ groups: ['Night Crew'], roles: ['editor', 'viewer'] });
+    const userinfo = await fetchUserInfo(roster, tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo).toMatchObject({ groups: ['Night Crew'], roles: ['editor', 'viewer'] });
+
+    // Emptied, the roles are gone, not an empty map.
+    await post(`/admin/clients/${clientId}/edit`, { ...VALID, client_name: 'Roster' });
+    expect(await findRegisteredClient(db, clientId)).not.toHaveProperty('roles');
+  });
+
   it('refuses what the engine or the form would refuse, and stores nothing', async () => {
     const before = (await listRegisteredClients(scanin.services.db)).length;
     const cases: Array<[Record<string, string>, string]> = [
@@ -102,6 +127,13 @@ describe('apps in the admin console', () => {
       [{ ...VALID, redirect_uris: 'https://app.example/cb#fragment' }, 'redirect_uris'],
       [{ ...VALID, allowed_groups: 'Night Crew, Nobody' }, 'There is no group named “Nobody”'],
       [{ ...VALID, type: 'both' }, 'Choose whether the app is confidential'],
+      [{ ...VALID, roles: 'editor: Night Crew' }, 'has no “=”'],
+      [{ ...VALID, roles: 'editor = Night Crew\nviewer = Nobody' }, 'There is no group named “Nobody”'],
+      [{ ...VALID, roles: 'editor = Night Crew\neditor = Night Crew' }, 'The role “editor” is given twice'],
+      [{ ...VALID, roles: 'chief editor = Night Crew' }, 'A role name is 1 to 64'],
+      [{ ...VALID, roles: '__proto__ = Night Crew' }, 'A role name is 1 to 64'],
+      [{ ...VALID, roles: 'editor = , ' }, 'Name the groups whose members have the role “editor”'],
+      [{ ...VALID, roles: Array.from({ length: 51 }, (_, i) => `r${i} = Night Crew`).join('\n') }, 'At most 50 roles'],
       [{ ...VALID, redirect_uris: Array.from({ length: 21 }, (_, i) => `https://app.example/${i}`).join('\n') }, 'At most 20'],
     ];
     for (const [form, message] of cases) {

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { listAudit } from '../../src/audit/audit.ts';
 import { listAccountSessions } from '../../src/oidc/sessions.ts';
-import { createAccount, findAccountByEmail, findAccountById } from '../../src/store/accounts.ts';
+import { createAccount, findAccountByEmail, findAccountById, searchAccounts } from '../../src/store/accounts.ts';
 import { isAdmin } from '../../src/store/admins.ts';
 import { findDevice, listDevices } from '../../src/store/devices.ts';
-import { createGroup, findGroupByName, groupsOf, listMembers } from '../../src/store/groups.ts';
+import { addMember, createGroup, deleteGroup, findGroupByName, groupsOf, listMembers } from '../../src/store/groups.ts';
 import { ageSignIns, csrfOf } from '../accountPage/accountBrowser.ts';
 import { TestBrowser, type Page } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -236,6 +236,32 @@ describe('the admin console', () => {
     expectBack(await post(`/admin/groups/${engineering.id}/delete`, {}), '/admin/groups?done=deleted');
     expect((await open(`/admin/groups/${engineering.id}`)).status).toBe(404);
     expect(await lastAudit('admin.group_renamed')).toMatchObject({ detail: { group: 'Platform', from: 'Backend', admin: rootId } });
+  });
+
+  it("lists groups and a group's members a page at a time; the parent choice offers every top-level group", async () => {
+    const { db, clock } = scanin.services;
+    const teams = [];
+    for (let i = 0; i < 52; i += 1) teams.push(await createGroup(db, clock(), `Team ${String(i).padStart(2, '0')}`));
+    const names = (page: Page) => [...page.body.matchAll(/<tr data-group-id="[^"]+"><td><a href="[^"]+">([^<]+)</g)].map((match) => match[1]);
+    const first = await open('/admin/groups');
+    expect(names(first)).toHaveLength(50);
+    expect(first.body).toContain('href="/admin/groups?page=2"');
+    expect(first.body).toContain(`<option value="${teams[51]!.id}">Team 51</option>`);
+    const second = await open('/admin/groups?page=2');
+    expect(names(second)).toEqual(names(second).filter((name) => !names(first).includes(name)));
+    expect([...names(first), ...names(second)].filter((name) => name!.startsWith('Team '))).toHaveLength(52);
+    expect(second.body).not.toContain('id="next-page"');
+    expect((await open('/admin/groups?page=9')).body).toContain('No groups on this page.');
+
+    const people = await searchAccounts(db, 'example.org', { limit: 100, offset: 0 });
+    expect(people.length).toBeGreaterThan(50);
+    for (const person of people) await addMember(db, clock(), teams[0]!.id, person.id, null);
+    const members = (page: Page) => [...page.body.matchAll(/<li class="item" data-account-id="[^"]+">\s*<a href="[^"]+">([^<]+)</g)].map((match) => match[1]);
+    const group = await open(`/admin/groups/${teams[0]!.id}`);
+    expect(members(group)).toEqual(people.slice(0, 50).map((person) => person.email));
+    expect(group.body).toContain(`href="/admin/groups/${teams[0]!.id}?page=2"`);
+    expect(members(await open(`/admin/groups/${teams[0]!.id}?page=2`))).toEqual(people.slice(50).map((person) => person.email));
+    for (const team of teams) await deleteGroup(db, team.name);
   });
 
   it('lists apps without secrets; rotates a registered secret, shown once; refuses to change a clients.json app', async () => {

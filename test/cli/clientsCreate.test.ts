@@ -1,12 +1,13 @@
 // `scanin clients create` and `update` as an administrator runs them, beside a running Scanin:
 // the client the command makes, checked by the engine first, signs a person in at once with
-// openid-client; update changes its name, redirect URIs and access rule, keeping what it was not
-// given; bad input (an engine refusal, an unknown group, no redirect URI, clashing options, a
-// client of clients.json) changes nothing.
+// openid-client; update changes its name, redirect URIs, access rule and roles, keeping what it
+// was not given; bad input (an engine refusal, an unknown group, a malformed role, no redirect
+// URI, clashing options, a client of clients.json) changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { listAudit } from '../../src/audit/audit.ts';
-import { createGroup } from '../../src/store/groups.ts';
+import { addMember, createGroup, findGroupByName, removeMember } from '../../src/store/groups.ts';
+import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { findRegisteredClient, listRegisteredClients } from '../../src/store/registeredClients.ts';
 import { runCli } from '../helpers/cli.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
@@ -47,7 +48,15 @@ describe('scanin clients create and update', () => {
     const after = (await findRegisteredClient(scanin.services.db, clientId))!;
     expect(after).not.toHaveProperty('allowed_groups');
     expect(after).not.toHaveProperty('first_party');
-    expect((await listAudit(scanin.services.db, { clientId, event: 'admin' })).map((entry) => entry.event)).toEqual(['admin.client_created', 'admin.client_updated', 'admin.client_updated']);
+
+    expect((await cli('update', clientId, '--role', 'guide=Tour Guides', '--role', 'lead = Tour Guides')).code).toBe(0);
+    expect(await findRegisteredClient(scanin.services.db, clientId)).toMatchObject({ roles: { guide: ['Tour Guides'], lead: ['Tour Guides'] }, client_name: 'Ops Wall' });
+    // Roles not given stay; --no-roles removes them all.
+    expect((await cli('update', clientId, '--name', 'Ops Desk')).code).toBe(0);
+    expect(await findRegisteredClient(scanin.services.db, clientId)).toMatchObject({ roles: { guide: ['Tour Guides'], lead: ['Tour Guides'] } });
+    expect((await cli('update', clientId, '--no-roles')).code).toBe(0);
+    expect(await findRegisteredClient(scanin.services.db, clientId)).not.toHaveProperty('roles');
+    expect((await listAudit(scanin.services.db, { clientId, event: 'admin' })).map((entry) => entry.event)).toEqual(['admin.client_created', ...Array(5).fill('admin.client_updated')]);
   });
 
   it('makes a public client: no secret', async () => {
@@ -56,6 +65,20 @@ describe('scanin clients create and update', () => {
     expect(made.stdout).toContain('public client: no secret (PKCE)');
     const clientId = /^client_id\t(\S+)$/m.exec(made.stdout)![1]!;
     expect(await findRegisteredClient(scanin.services.db, clientId)).toMatchObject({ token_endpoint_auth_method: 'none' });
+  });
+
+  it('makes a client with roles that reach its ID token', async () => {
+    const made = await cli('create', '--name', 'Tours', '--redirect-uri', RP_REDIRECT, '--public', '--first-party', '--role', 'guide=Tour Guides', '--json');
+    expect(made.code, made.stderr).toBe(0);
+    const { client_id: clientId } = JSON.parse(made.stdout) as { client_id: string };
+    const { db, clock } = scanin.services;
+    const guides = (await findGroupByName(db, 'Tour Guides'))!;
+    await addMember(db, clock(), guides.id, (await findAccountByEmail(db, 'ada@example.com'))!.id, null);
+    const tours = await discover(scanin.issuer, clientId);
+    const login = await openLoginPage(tours, undefined, { scope: 'openid groups' });
+    await phone.answer(login.qrUrl, 'approve');
+    expect((await redeem(tours, await completeLogin(scanin, login), login.auth)).claims()).toMatchObject({ groups: ['Tour Guides'], roles: ['guide'] });
+    await removeMember(db, guides.id, (await findAccountByEmail(db, 'ada@example.com'))!.id);
   });
 
   it('refuses what the engine or the fields would refuse, and stores nothing', async () => {
@@ -69,6 +92,10 @@ describe('scanin clients create and update', () => {
       [['update', PUBLIC_CLIENT, '--name', 'Mine'], 'change it there, then restart Scanin'],
       [['update', 'nobody', '--name', 'Mine'], 'no client "nobody"'],
       [['update', 'nobody', '--anyone', '--allowed-group', 'Tour Guides'], 'not both'],
+      [['update', 'nobody', '--no-roles', '--role', 'guide=Tour Guides'], 'not both'],
+      [['create', '--name', 'X', '--redirect-uri', RP_REDIRECT, '--role', 'guide'], 'has no “=”'],
+      [['create', '--name', 'X', '--redirect-uri', RP_REDIRECT, '--role', 'guide=Nobody'], 'there is no group named “Nobody”'],
+      [['create', '--name', 'X', '--redirect-uri', RP_REDIRECT, '--role', 'guide=Tour Guides', '--role', 'guide=Tour Guides'], 'given twice'],
     ] as const) {
       const refused = await cli(...args);
       expect(refused.code, `${args.join(' ')}: ${refused.stdout}`).toBe(1);

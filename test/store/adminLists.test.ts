@@ -1,13 +1,14 @@
 // What the admin console lists, on both stores: accounts found by a search (LIKE with its
 // wildcards taken literally, any case), in code-point order of email whatever the database's
-// collation, a page at a time; the admin role; an account's memberships; every account's live
+// collation, a page at a time; the admin role; an account's memberships; groups and a group's
+// members, in code-point order, a page at a time; every account's live
 // sessions, the last used first; the audit log newest first from an offset.
 import { describe, expect, it } from 'vitest';
 import { listAudit, recordAudit } from '../../src/audit/audit.ts';
 import { listSessions } from '../../src/oidc/sessions.ts';
 import { createAccount, searchAccounts } from '../../src/store/accounts.ts';
 import { grantAdmin, isAdmin, listAdmins, revokeAdmin } from '../../src/store/admins.ts';
-import { addMember, createGroup, membershipsOf } from '../../src/store/groups.ts';
+import { addMember, createGroup, listGroups, listMembers, membershipsOf, subgroupsOf, topLevelGroups } from '../../src/store/groups.ts';
 import { DATABASE_KINDS, useMigratedDatabase } from '../helpers/databases.ts';
 
 describe.each(DATABASE_KINDS)('admin console lists on %s', (kind) => {
@@ -55,6 +56,34 @@ describe.each(DATABASE_KINDS)('admin console lists on %s', (kind) => {
       { group_id: child.id, name: 'Backend', parent: 'eng', added_at: 10, expires_at: null },
       { group_id: other.id, name: 'a-team', parent: null, added_at: 10, expires_at: 20 },
     ]);
+  });
+
+  it('lists groups with their parent and members, and a group\'s members, in code-point order a page at a time', async () => {
+    const ops = await createGroup(db(), 1, 'ops');
+    const night = await createGroup(db(), 1, 'ops-night', 'ops');
+    await createGroup(db(), 1, 'Ops.day', 'ops');
+    const people = [];
+    for (const email of ['z@ops.example', 'a.b@ops.example', 'a-b@ops.example']) {
+      const account = (await createAccount(db(), clock, { email, name: email, email_verified: false }))!;
+      people.push(account);
+      await addMember(db(), 10, ops.id, account.id, email.startsWith('z') ? 20 : null);
+    }
+    await addMember(db(), 10, night.id, people[0]!.id, null);
+
+    const groups = await listGroups(db());
+    const names = groups.map((group) => group.name);
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(groups.find((group) => group.name === 'ops')).toMatchObject({ id: ops.id, parent: null, members: 3 });
+    expect(groups.find((group) => group.name === 'ops-night')).toMatchObject({ parent: 'ops', members: 1 });
+    expect(groups.find((group) => group.name === 'Ops.day')).toMatchObject({ parent: 'ops', members: 0 });
+    expect(await listGroups(db(), { limit: 2, offset: 1 })).toEqual(groups.slice(1, 3));
+    expect(await listGroups(db(), { limit: 2, offset: groups.length })).toEqual([]);
+    expect((await topLevelGroups(db())).map((group) => group.name)).toEqual(groups.filter((group) => group.parent === null).map((group) => group.name));
+    expect((await subgroupsOf(db(), ops.id)).map((group) => group.name)).toEqual(['Ops.day', 'ops-night']);
+
+    // "-" < "." < "z"; the ended membership is still listed (until removed).
+    expect((await listMembers(db(), ops.id)).map((member) => [member.email, member.expires_at])).toEqual([['a-b@ops.example', null], ['a.b@ops.example', null], ['z@ops.example', 20]]);
+    expect((await listMembers(db(), ops.id, { limit: 1, offset: 1 })).map((member) => member.email)).toEqual(['a.b@ops.example']);
   });
 
   it("lists every account's live sessions, the last used first, a page at a time", async () => {
