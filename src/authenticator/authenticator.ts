@@ -93,7 +93,8 @@ export type AnswerOptions = {
   /** How (`uvm`), signed with `uv: true`: it names the method in the ID token's amr. */
   verificationMethod?: UserVerificationMethod;
 };
-export type AnswerResult = { status: string; request: LoginRequest };
+/** `access: "denied"`: approved, but the app's access rules keep this account out (protocol §7). */
+export type AnswerResult = { status: string; access?: 'denied'; request: LoginRequest };
 
 export type DeviceSummary = Omit<StoredDevice, 'private_key' | 'vault_key'>;
 
@@ -354,7 +355,7 @@ export class Authenticator {
       ...(options.userVerified ? { uv: true, ...(options.verificationMethod ? { uvm: options.verificationMethod } : {}) } : {}),
     });
     const answer = object(await this.call('POST', this.requestPath(request.issuer, request.rid), JSON.stringify({ assertion })), 'answer');
-    return { status: string(answer, 'status', 'answer'), request };
+    return { status: string(answer, 'status', 'answer'), ...(answer.access === 'denied' ? { access: 'denied' as const } : {}), request };
   }
 
   /** The enrolled devices, without their private keys. */

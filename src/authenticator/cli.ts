@@ -180,8 +180,9 @@ async function answerCommand(authenticator: Authenticator, decision: Decision, u
   const deviceId = stringOption(values, 'device');
   const method = stringOption(values, 'uv');
   const verification = method === undefined ? {} : { userVerified: true, verificationMethod: method as UserVerificationMethod };
-  const { status } = await authenticator.answerRequest(request, decision, { ...(number === undefined ? {} : { number }), ...(deviceId === undefined ? {} : { deviceId }), ...verification });
+  const { status, access } = await authenticator.answerRequest(request, decision, { ...(number === undefined ? {} : { number }), ...(deviceId === undefined ? {} : { deviceId }), ...verification });
   io.out(status);
+  if (access === 'denied') io.out(`You don't have access to ${request.client.name}: ask your administrator. The sign-in ends there.`);
 }
 
 async function run(argv: string[], io: CliIo): Promise<void> {

@@ -9,7 +9,8 @@
 // the expected account, when the sign-in expects one (403) → decision, uv, uvm (400) → user
 // verification, when the app requires it (403) → one
 // conditional update (exactly one concurrent answer wins) → wake the browser (a QR login) or
-// hand the answer to the engine (a backchannel sign-in).
+// hand the answer to the engine (a backchannel sign-in); an approval the app's access rules will
+// refuse says so (`access: "denied"`), so the phone shows what the browser will.
 import type Router from '@koa/router';
 import { recordAudit } from '../audit/audit.ts';
 import { finishBackchannelRequest } from '../ciba/backchannel.ts';
@@ -19,6 +20,7 @@ import { describeApprover } from '../login/approvedBy.ts';
 import { expectedAccountNow } from '../login/expectedAccount.ts';
 import { checkRequestOpen, completeUrl } from '../login/loginRequests.ts';
 import { proximity } from '../login/proximity.ts';
+import { accountMayUse } from '../oidc/accessRules.ts';
 import { accountHint } from '../protocol/accountHint.ts';
 import { authorizationDetailsHash } from '../protocol/authorizationDetails.ts';
 import { alreadyAnswered, invalidAssertion, invalidRequest, notFound, userVerificationRequired, wrongAccount, wrongNumber } from '../protocol/errors.ts';
@@ -190,6 +192,7 @@ export function mountLoginRequestRoutes(router: Router, services: Services): voi
       );
     }
     if (numberIsWrong) throw wrongNumber();
-    ctx.body = { status };
+    const refused = status === 'approved' && !(await accountMayUse(db, now, await provider.Client.find(request.client_id), device.account_id));
+    ctx.body = refused ? { status, access: 'denied' } : { status };
   });
 }

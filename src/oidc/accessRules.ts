@@ -50,12 +50,21 @@ export function allowedGroupsOf(client: unknown): string[] | null {
   return Array.isArray(groups) ? (groups as string[]) : null;
 }
 
+const inAllowedGroup = (allowed: string[], groups: string[]) => allowed.some((group) => groups.includes(group));
+
 /** Whether `accountId` may use the request's client; no statement for a client without rules. */
 export async function mayUseClient(db: Db, clock: Clock, ctx: KoaContextWithOIDC, accountId: string): Promise<boolean> {
   const allowed = allowedGroupsOf(ctx.oidc.client);
-  if (!allowed) return true;
-  const groups = await groupsInRequest(db, clock, ctx, accountId);
-  return allowed.some((group) => groups.includes(group));
+  return !allowed || inAllowedGroup(allowed, await groupsInRequest(db, clock, ctx, accountId));
+}
+
+/**
+ * The same outside the engine's requests, for a phone's answer to tell the phone what the browser
+ * will show (device/loginRequestRoutes.ts); the login prompt still decides, as before.
+ */
+export async function accountMayUse(db: Db, now: number, client: unknown, accountId: string): Promise<boolean> {
+  const allowed = allowedGroupsOf(client);
+  return !allowed || inAllowedGroup(allowed, await groupsOf(db, accountId, now));
 }
 
 /** The engine's reason for the login prompt when the session's account may not use the client. */

@@ -101,6 +101,12 @@ describe('scanin-device', () => {
     expect(out[6]).toBe('approved');
   });
 
+  it("approve says when the app's access rules keep the account out", async () => {
+    await enroll();
+    expect(await cli(['approve', api.addLoginRequest({ noAccess: true }).url])).toBe(0);
+    expect(out.slice(-2)).toEqual(['approved', "You don't have access to Demo RP: ask your administrator. The sign-in ends there."]);
+  });
+
   it('deny shows who is asking, then denies', async () => {
     await enroll();
     expect(await cli(['deny', api.addLoginRequest().url])).toBe(0);

@@ -13,6 +13,7 @@ type LoginRequest = {
   challenge: string;
   number_choices?: string[];
   number?: string;
+  noAccess?: boolean;
   status: 'pending' | 'approved' | 'denied';
 };
 export type Call = { method: string; url: string; body: unknown };
@@ -42,9 +43,11 @@ export class FakeDeviceApi {
     return `${ISSUER}/e/${eid}`;
   }
 
-  addLoginRequest(options: { numberMatching?: boolean } = {}): { url: string; request: LoginRequest } {
+  /** `noAccess`: the app's access rules keep the device's account out (§7, `access`). */
+  addLoginRequest(options: { numberMatching?: boolean; noAccess?: boolean } = {}): { url: string; request: LoginRequest } {
     const request: LoginRequest = { rid: id(), challenge: id(), status: 'pending' };
     if (options.numberMatching) Object.assign(request, { number_choices: ['17', '42', '86'], number: '42' });
+    if (options.noAccess) request.noAccess = true;
     this.requests.set(request.rid, request);
     return { url: `${ISSUER}/q/${request.rid}`, request };
   }
@@ -129,7 +132,7 @@ export class FakeDeviceApi {
       throw new ApiError(400, 'wrong_number', 'that is not the number the browser shows');
     }
     request.status = payload.decision === 'approve' ? 'approved' : 'denied';
-    return Response.json({ status: request.status });
+    return Response.json(request.status === 'approved' && request.noAccess ? { status: request.status, access: 'denied' } : { status: request.status });
   }
 
   private checkAssertion(body: unknown, keyFor: (header: Record<string, unknown>) => JsonWebKey) {

@@ -1,6 +1,7 @@
 // Per-app access rules (clients.json `allowed_groups`) as a relying party, a person and an
 // auditor see them: a member (a subgroup's member too) signs in; someone outside the groups who
-// approves on the phone reads "You don't have access to Team Wiki — ask your administrator", and
+// approves on the phone reads "You don't have access to Team Wiki — ask your administrator" (and
+// the phone's answer says so), and
 // the app gets access_denied; a browser session from another app is not reused for them, not even
 // with prompt=none; someone removed from the group since their sign-in cannot redeem the code or
 // use the access token; a back-channel (CIBA) request for them is refused before their phone is
@@ -56,7 +57,8 @@ describe('access rules (allowed_groups)', () => {
   it('lets in a member of a subgroup of an allowed group', async () => {
     const wiki = await discover(scanin.issuer, WIKI);
     const login = await openLoginPage(wiki);
-    await member.answer(login.qrUrl, 'approve');
+    const answer = await member.answer(login.qrUrl, 'approve');
+    expect(answer).not.toHaveProperty('access');
     const tokens = await redeem(wiki, await completeLogin(scanin, login), login.auth);
     expect(tokens.claims()!.email).toBe('mia@example.com');
   });
@@ -64,7 +66,8 @@ describe('access rules (allowed_groups)', () => {
   it('refuses someone outside the groups after the phone approved: a page for them, access_denied for the app, audited once', async () => {
     const wiki = await discover(scanin.issuer, WIKI);
     const login = await openLoginPage(wiki);
-    await outsider.answer(login.qrUrl, 'approve');
+    // The phone's answer says what the browser will show.
+    expect(await outsider.answer(login.qrUrl, 'approve')).toMatchObject({ status: 'approved', access: 'denied' });
     const { page, leftTo } = await login.browser.follow(`${login.interactionUrl}/complete`, scanin.issuer);
     expect(leftTo).toBeUndefined();
     expect(page.status).toBe(403);

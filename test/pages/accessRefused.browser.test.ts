@@ -1,12 +1,15 @@
 // The refusal of an app's access rules in a real browser (headless Chromium): the QR page goes on
 // by itself once the phone of someone outside the app's allowed_groups approved, lands on a page
 // that says so and names who is signed in, with no CSP violation or script error; its link, reached
-// from the keyboard, takes the browser back to the app with access_denied. The relying party's
-// /callback is answered by the browser itself.
+// from the keyboard, takes the browser back to the app with access_denied. The web app on the
+// person's phone says "No access" rather than "Approved". The relying party's /callback is
+// answered by the browser itself.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { launchChromium, PHONE } from '../helpers/chromium.ts';
+import { enrollInWebApp } from '../helpers/webApp.ts';
+import { openLoginPage } from '../helpers/login.ts';
 import { watchedAppPage } from '../helpers/appPage.ts';
 import { enrolledPhone } from '../helpers/login.ts';
 import { authorizationRequest, discover } from '../helpers/rp.ts';
@@ -55,4 +58,16 @@ describe('a sign-in the access rules refuse, in Chromium', () => {
     expect(problems.filter((problem) => !problem.includes('status of 403'))).toEqual([]);
     await context.close();
   });
+
+  it('tells the web app on the phone that the person has no access, not that the sign-in was approved', async () => {
+    const phone = await (await browser.newContext(PHONE)).newPage();
+    await enrollInWebApp(phone, scanin, 'olga@example.com');
+    const login = await openLoginPage(await discover(scanin.issuer, 'wiki'));
+    await phone.goto(login.qrUrl);
+    await phone.locator('#approve').tap();
+    await phone.locator('#result-title').waitFor();
+    expect(await phone.locator('#result-title').textContent()).toBe('No access');
+    expect(await phone.locator('main').innerText()).toContain("You don't have access to Team Wiki — ask your administrator.");
+    await phone.context().close();
+  }, 90_000);
 });

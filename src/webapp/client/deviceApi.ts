@@ -141,7 +141,8 @@ export async function readLoginRequest(url: ScaninUrl, reader: Account): Promise
 }
 
 /** `verified`: the app lock checked the person just now (appLock.ts), so the answer says `uv` and how. */
-export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string, verified?: UserVerified): Promise<string> {
+/** The request's status after the answer; `accessDenied`: the app's access rules keep this account out (§7). */
+export async function answerLoginRequest(request: LoginRequest, account: Account, decision: 'approve' | 'deny', num?: string, verified?: UserVerified): Promise<{ status: string; accessDenied: boolean }> {
   const assertion = await signAssertion(account, {
     aud: request.issuer, iat: nowSeconds(), act: 'login', rid: request.rid, chal: request.challenge, decision, ...(num === undefined ? {} : { num }),
     ...(verified ? { uv: true, uvm: verified.uvm } : {}),
@@ -149,7 +150,7 @@ export async function answerLoginRequest(request: LoginRequest, account: Account
     ...(request.authorization_details === undefined ? {} : { adh: await sha256(request.authorization_details) }),
   });
   const { json } = await call('POST', `${request.issuer}/device/v1/requests/${encodeURIComponent(request.rid)}`, JSON.stringify({ assertion }));
-  return String(json.status);
+  return { status: String(json.status), accessDenied: json.access === 'denied' };
 }
 
 /** A device's own request (§15): the assertion binds method, URL, the exact body and a fresh jti. */

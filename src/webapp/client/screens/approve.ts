@@ -39,11 +39,12 @@ async function answer(request: LoginRequest, account: Account, decision: 'approv
   if (verification === 'not_verified') return showRequest(request, account);
   show(h('h1', {}, decision === 'approve' ? 'Approving…' : 'Denying…'));
   try {
-    const status = await answerLoginRequest(request, account, decision, num, typeof verification === 'object' ? verification : undefined);
+    const { status, accessDenied } = await answerLoginRequest(request, account, decision, num, typeof verification === 'object' ? verification : undefined);
     // Enrolled as waiting for confirmation, and the server has taken its answer: it is active now.
     if (account.status !== 'active') await saveAccount({ ...account, status: 'active' });
     const back = returnToSignInPage(request.rid);
-    resultScreen(status === 'approved'
+    if (accessDenied) resultScreen({ title: 'No access', text: `You don't have access to ${request.client.name} — ask your administrator.` }, 'error');
+    else resultScreen(status === 'approved'
       ? { title: 'Approved', text: back ? `Back to the sign-in to ${request.client.name}…` : `You are signing in to ${request.client.name}. Look at your browser.` }
       : { title: 'Denied', text: `The sign-in to ${request.client.name} was refused.` }, status === 'approved' ? 'ok' : 'error');
   } catch (error) {
