@@ -1,13 +1,15 @@
 // The browser's side of a login, under /interaction/:uid (oidc-provider's interaction):
 //   GET  /interaction/:uid           the QR page (login prompt), the consent page, or the
 //                                    refusal of a person the app's access rules keep out
+//                                    (until they choose another account there)
 //   GET  /interaction/:uid/events    Server-Sent Events while the page waits
 //   GET  /interaction/:uid/status    the same state as JSON, for reconnects and polling
 //   GET  /interaction/:uid/complete  finishes the login the phone approved (or denied)
 //   POST /interaction/:uid/confirm   consent given
 //   POST /interaction/:uid/abort     the person cancels: the app gets access_denied
 //   POST /interaction/:uid/another-account   "Use another account": this sign-in no longer
-//                                    expects the browser's own account (expectedAccount.ts)
+//                                    expects the browser's own account (expectedAccount.ts); from
+//                                    the refusal page, its QR code is shown again for any account
 //   POST /interaction/:uid/forget-account    "Forget this account": that, and the browser
 //                                    forgets the account it remembered (rememberedAccount.ts)
 import type Router from '@koa/router';
@@ -32,7 +34,7 @@ import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 import { signupAllowed } from '../signup/signup.ts';
 import { requireSameOrigin } from '../http/sameOrigin.ts';
-import { chooseAnyAccount } from '../store/rememberedBrowsers.ts';
+import { anotherAccountAfterRefusal, chooseAnyAccount, endRefusalChoice } from '../store/rememberedBrowsers.ts';
 import { expectedAccount, liftable } from './expectedAccount.ts';
 import { forgetRememberedAccount, rememberAccount } from './rememberedAccount.ts';
 
@@ -106,6 +108,11 @@ function isAccessRefusal(interaction: Interaction): boolean {
   return interaction.prompt.name === 'login' && interaction.prompt.reasons.length === 1 && interaction.prompt.reasons[0] === ACCESS_REFUSED;
 }
 
+/** A refusal the person has not put behind them with "Sign in with another account". */
+async function standingRefusal(services: Services, interaction: Interaction): Promise<boolean> {
+  return isAccessRefusal(interaction) && !(await anotherAccountAfterRefusal(services.db, interaction.uid, interaction.session!.accountId));
+}
+
 /**
  * Tells the person, and stores access_denied as the sign-in's result: the page's link back
  * resumes it, and the app gets the error. Recorded once, however often the page is reloaded.
@@ -123,6 +130,7 @@ async function showRefusal(ctx: Context, services: Services, interaction: Intera
     clientName: await clientName(services, interaction),
     accountEmail: account ? cleanText(account.email, TEXT_LIMITS.email) : 'unknown',
     returnTo: interaction.returnTo,
+    anotherAccountUrl: `${services.basePath}/interaction/${interaction.uid}/another-account`,
   }, 403);
 }
 
@@ -132,7 +140,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
   router.get('/interaction/:uid', async (ctx) => {
     const interaction = await loadInteraction(ctx, services);
     if (interaction.prompt.name === 'consent') return showConsent(ctx, services, interaction);
-    if (isAccessRefusal(interaction)) return showRefusal(ctx, services, interaction);
+    if (await standingRefusal(services, interaction)) return showRefusal(ctx, services, interaction);
     requireLoginPrompt(interaction);
     await showLogin(ctx, services, interaction);
   });
@@ -167,6 +175,9 @@ export function mountInteractionRoutes(router: Router, services: Services): void
       }
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
+    // Shown again after a refusal, the QR code was answered: should this account be refused too (the
+    // same one, approving again), the refusal stands. Only such a sign-in pays the statement.
+    if (isAccessRefusal(interaction)) await endRefusalChoice(db, interaction.uid);
     await rememberAccount(ctx, services, request.account_id!);
     // `device_id` rides along to the session the engine stores. The device may have been revoked
     // (or its account disabled) since it approved: that is checked once the session is stored
@@ -203,7 +214,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
   router.post('/interaction/:uid/another-account', async (ctx) => {
     const interaction = await fromOwnPage(ctx);
     // Holds for every code of this sign-in, the one already shown included (expectedAccountNow).
-    await chooseAnyAccount(db, interaction.uid, interaction.exp);
+    await chooseAnyAccount(db, interaction.uid, interaction.exp, isAccessRefusal(interaction) ? interaction.session!.accountId : null);
     ctx.status = 303;
     ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
   });

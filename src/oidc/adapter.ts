@@ -14,6 +14,8 @@ import { checkStoredParams } from './storedParamLimits.ts';
 import { loginOrigin, recordSessionOrigin, type Origin } from './sessionOrigin.ts';
 
 /** What an upsert replaces: everything but the origin columns, which sessionOrigin.ts decides. */
+/** The models that hold a grant's tokens and codes (the engine's memory adapter's `grantable`). */
+const GRANT_TOKENS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
 const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
 /** What the token endpoint redeems; it asks for the account of each right after reading it. */
@@ -132,8 +134,12 @@ export function knexAdapterFactory(db: Db, clock: Clock, { sessionOrigins = true
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      // A grant's tokens live under several models; revoking the grant removes them all.
-      await db('oidc_payloads').where('grant_id', grantId).delete();
+      // A grant's tokens live under several models; revoking the grant removes them all, as the
+      // engine's own memory adapter does (by the index on model and grant_id). Its tokens only,
+      // not an Interaction that carries the grantId too: the one a login goes on with must
+      // outlive the logout that switching accounts makes (end_session revokes the old account's
+      // grant, then the login resumes).
+      await db('oidc_payloads').where('grant_id', grantId).whereIn('model', GRANT_TOKENS).delete();
     }
   };
 }

@@ -113,6 +113,25 @@ describe('a browser that signed in before', () => {
     expect((await answer(world.scanin, login, world.phone)).status).toBe(200);
   });
 
+  it('"Use another account" while the browser is still signed in: the engine ends the old session, and the sign-in goes on as the new account', async () => {
+    const browser = new TestBrowser();
+    const first = await openLoginPage(await discover(world.scanin.issuer), browser);
+    await answer(world.scanin, first, world.phone);
+    await finish(world.scanin, first);
+    const login = await openLoginPage(await discover(world.scanin.issuer), browser, { prompt: 'login' });
+    expect((await browser.fetch(`${login.interactionUrl}/another-account`, { method: 'POST' })).status).toBe(303);
+    expect((await answer(world.scanin, login, mallory)).status).toBe(200);
+    const complete = await browser.fetch(`${login.interactionUrl}/complete`);
+    // The engine's own form, which a browser submits by itself, ends Alice's session first. The
+    // sign-in it goes on with used to be deleted with her grant ("interaction session not found").
+    const { page } = await browser.follow(complete.location!, world.scanin.issuer);
+    const xsrf = /action="[^"]+\/session\/end\/confirm"[\s\S]*name="xsrf" value="([^"]+)"/.exec(page.body)!;
+    const confirmed = await browser.fetch(`${world.scanin.issuer}/session/end/confirm`, { method: 'POST', form: { xsrf: xsrf[1]!, logout: 'yes' } });
+    const { leftTo } = await browser.follow(confirmed.location!, world.scanin.issuer);
+    const tokens = await redeem(await discover(world.scanin.issuer), leftTo!, login.auth);
+    expect(tokens.claims()!.sub).toBe(mallory.accountId);
+  });
+
   it('"Use another account" lifts the expectation for this sign-in, the code already shown included; then the cookie remembers the new account', async () => {
     const browser = new TestBrowser();
     await signedInBefore(world.scanin, browser, world.phone);

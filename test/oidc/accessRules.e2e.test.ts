@@ -88,6 +88,43 @@ describe('access rules (allowed_groups)', () => {
     expect(recorded[0]).toMatchObject({ client_id: WIKI, detail: { reason: 'not_in_allowed_groups', flow: 'browser' } });
   });
 
+  it('lets the person refused sign in with another account from the refusal page; the same account approving again sees the refusal again', async () => {
+    const wiki = await discover(scanin.issuer, WIKI);
+    const login = await openLoginPage(wiki);
+    const { browser } = login;
+    await outsider.answer(login.qrUrl, 'approve');
+    /** Each refusal is an interaction of its own (the engine asks for the login again): its page's choice, taken. */
+    const chooseAnother = async (refusal: { status: number; url: string; body: string }) => {
+      expect(refusal.status).toBe(403);
+      expect(refusal.body).toContain("You don't have access to Team Wiki");
+      const [, action, uid] = /<form method="post" action="(\/interaction\/([^/"]+)\/another-account)">/.exec(refusal.body)!;
+      const interactionUrl = `${scanin.issuer}/interaction/${uid}`;
+      expect(refusal.url).toBe(interactionUrl);
+      expect((await browser.fetch(`${scanin.issuer}${action}`, { method: 'POST' })).status).toBe(303);
+      const page = await browser.fetch(interactionUrl);
+      expect(page.status, page.body.slice(0, 200)).toBe(200);
+      expect(page.body).not.toContain('Continue as');
+      return { qrUrl: /id="qr-link" href="([^"]+)"/.exec(page.body)![1]!.replaceAll('&amp;', '&'), complete: () => browser.follow(`${interactionUrl}/complete`, scanin.issuer) };
+    };
+
+    const first = await chooseAnother((await browser.follow(`${login.interactionUrl}/complete`, scanin.issuer)).page);
+    // The same account approving again is refused again, not shown the QR code once more.
+    await outsider.answer(first.qrUrl, 'approve');
+    const second = await chooseAnother((await first.complete()).page);
+
+    // Now a member: the engine ends the browser's session of the refused account first, then the app gets Mia's code.
+    await member.answer(second.qrUrl, 'approve');
+    let { page, leftTo } = await second.complete();
+    // The engine's own form, which a browser submits by itself: end Otto's session, then go on.
+    expect(leftTo).toBeUndefined();
+    const xsrf = /action="[^"]+\/session\/end\/confirm"[\s\S]*name="xsrf" value="([^"]+)"/.exec(page.body)!;
+    const confirmed = await browser.fetch(`${scanin.issuer}/session/end/confirm`, { method: 'POST', form: { xsrf: xsrf[1]!, logout: 'yes' } });
+    ({ page, leftTo } = await browser.follow(confirmed.location!, scanin.issuer));
+    expect(leftTo, page.body.slice(0, 300)).toBeDefined();
+    expect((await redeem(wiki, leftTo!, login.auth)).claims()!.email).toBe('mia@example.com');
+    expect(await refusals('otto@example.com')).toHaveLength(3);
+  });
+
   it("does not reuse another app's browser session for someone outside the groups, with prompt=none neither", async () => {
     // Signed in to an app without rules, in this browser.
     const browser = new TestBrowser();

@@ -47,14 +47,30 @@ describe('a sign-in the access rules refuse, in Chromium', () => {
     expect(await page.locator('main, body').first().innerText()).toContain('ask your administrator');
     expect(await page.locator('body').innerText()).toContain('otto@example.com');
 
-    // The link has the focus: Enter follows it.
+    // The link has the focus: Enter follows it. The next Tab reaches "Sign in with another account".
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('back-to-app');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('another-account');
+    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await page.locator('#app').waitFor();
     const callback = new URL(callbacks.at(-1)!);
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('state')).toBe(auth.state);
     // Chromium reports the refusal's own 403 as a console error; nothing else may appear.
+    expect(problems.filter((problem) => !problem.includes('status of 403'))).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the QR code again, for any account, when the person chooses "Sign in with another account"', async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await watchedAppPage(context, 'Team Wiki');
+    await page.goto((await authorizationRequest(await discover(scanin.issuer, 'wiki'))).url);
+    await page.locator('#qr svg').waitFor();
+    await outsider.answer((await page.locator('#qr-link').getAttribute('href'))!, 'approve');
+    await page.getByRole('button', { name: 'Sign in with another account' }).click({ timeout: 10_000 });
+    await page.locator('#qr svg').waitFor();
+    expect(await page.locator('body').innerText()).not.toContain('Continue as');
     expect(problems.filter((problem) => !problem.includes('status of 403'))).toEqual([]);
     await context.close();
   });

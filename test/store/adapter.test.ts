@@ -50,10 +50,13 @@ describe.each(DATABASE_KINDS)('storage on %s', (kind) => {
     await new Adapter('AccessToken').upsert('at', { grantId: 'g2' }, 60);
     await new Adapter('RefreshToken').upsert('rt', { grantId: 'g2' }, 60);
     await new Adapter('AccessToken').upsert('other', { grantId: 'g3' }, 60);
+    await new Adapter('Interaction').upsert('going-on', { grantId: 'g2' }, 60);
     await new Adapter('AccessToken').revokeByGrantId('g2');
     expect(await new Adapter('AccessToken').find('at')).toBeUndefined();
     expect(await new Adapter('RefreshToken').find('rt')).toBeUndefined();
     expect(await new Adapter('AccessToken').find('other')).toBeDefined();
+    // A login that carries the grant goes on after it is revoked (an account switch's logout).
+    expect(await new Adapter('Interaction').find('going-on')).toBeDefined();
   });
 
   it('sweeps expired payloads and only those', async () => {
