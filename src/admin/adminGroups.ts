@@ -12,8 +12,9 @@ import type { Context } from 'koa';
 import { doneMessage } from '../http/doneMessage.ts';
 import type { Services } from '../services.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
-import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, renameGroup, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
+import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
 import { formField } from '../accountPage/accountSession.ts';
+import { renameGroupWithApps } from '../oidc/groupRename.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { timeOf } from './adminView.ts';
@@ -21,7 +22,8 @@ import { pageNumber, pageOf, pageWindow } from './pagination.ts';
 
 const DONE = {
   created: 'The group was made.',
-  renamed: 'The group was renamed: tokens carry the new name from their next issue on.',
+  renamed: 'The group was renamed, and with it in the access rules and roles of the apps kept here: tokens carry the new name from their next issue on.',
+  renamed_but_file: 'The group was renamed, and with it in the apps kept here; apps of clients.json still name the old name (their access rules and roles no longer match it): change the file and restart.',
   deleted: 'The group was deleted with its memberships.',
   member_added: 'The member was added.',
   member_removed: 'The member was removed.',
@@ -107,9 +109,9 @@ export function mountAdminGroups(router: Router, services: Services): void {
   router.post('/admin/groups/:id/rename', ...onGroup('#rename'), async (ctx) => {
     const group = await groupOf(ctx, services);
     const name = formField(adminFormOf(ctx), 'name', 64).trim();
-    await groupChange(() => renameGroup(db, group.id, name));
-    await auditConsole(ctx, services, { event: 'admin.group_renamed', detail: { group: name, from: group.name } });
-    backTo(ctx, services, `${groupPath(group.id)}?done=renamed`);
+    const { apps, fileApps } = await groupChange(() => renameGroupWithApps(db, services.config.clientsFile, group.id, group.name, name));
+    await auditConsole(ctx, services, { event: 'admin.group_renamed', detail: { group: name, from: group.name, apps: apps.join(' '), file_apps: fileApps.join(' ') } });
+    backTo(ctx, services, `${groupPath(group.id)}?done=${fileApps.length ? 'renamed_but_file' : 'renamed'}`);
   });
 
   router.post('/admin/groups/:id/delete', ...onGroup('#delete'), async (ctx) => {

@@ -6,7 +6,8 @@
 // change is in the audit log (`scim.group_created`, `scim.group_updated`, `scim.group_deleted`).
 import { recordAudit } from '../audit/audit.ts';
 import type { Services } from '../services.ts';
-import { createGroup, deleteGroup, GroupError, renameGroup, setMembers } from '../store/groups.ts';
+import { renameGroupWithApps } from '../oidc/groupRename.ts';
+import { createGroup, deleteGroup, GroupError, setMembers } from '../store/groups.ts';
 import { findScimGroup, putScimGroup, type ScimGroup } from '../store/scimGroups.ts';
 import { invalidValue, resourceNotFound, ScimError, uniqueness } from './errors.ts';
 import type { GroupInput } from './groupResource.ts';
@@ -53,10 +54,12 @@ export async function replaceScimGroup(services: Services, current: ScimGroup, i
   const { db, clock } = services;
   const { id } = current.group;
   await checkMembers(services, input.members);
-  if (input.displayName !== current.group.name) await renameGroup(db, id, input.displayName).catch(asScimError);
+  const renamed = input.displayName !== current.group.name
+    ? await renameGroupWithApps(db, services.config.clientsFile, id, current.group.name, input.displayName).catch(asScimError)
+    : null;
   await putScimGroup(db, id, { externalId: input.externalId, updatedAt: clock() });
   const { added, removed } = await setMembers(db, clock(), id, input.members);
-  await recordAudit(services, { event: 'scim.group_updated', ip, detail: { group: input.displayName, ...(input.displayName !== current.group.name ? { was: current.group.name } : {}), added: added.length, removed: removed.length } });
+  await recordAudit(services, { event: 'scim.group_updated', ip, detail: { group: input.displayName, ...(renamed ? { was: current.group.name, apps: renamed.apps.join(' '), file_apps: renamed.fileApps.join(' ') } : {}), added: added.length, removed: removed.length } });
   return (await findScimGroup(db, id))!;
 }
 

@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { listAudit } from '../../src/audit/audit.ts';
 import { findRegisteredClient, listRegisteredClients } from '../../src/store/registeredClients.ts';
-import { createGroup, addMember } from '../../src/store/groups.ts';
+import { createGroup, addMember, findGroupByName } from '../../src/store/groups.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { csrfOf } from '../accountPage/accountBrowser.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { fetchUserInfo } from 'openid-client';
-import { RP_REDIRECT, startTestScanin, type TestScanin } from '../helpers/scanin.ts';
+import { RP_REDIRECT, startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
 import { enterAdmin, makeAdmin } from './adminBrowser.ts';
 
 describe('apps in the admin console', () => {
@@ -26,7 +26,8 @@ describe('apps in the admin console', () => {
   let csrf: string;
 
   beforeAll(async () => {
-    scanin = await startTestScanin();
+    // A clients.json app that names a group, which a rename in the console cannot change.
+    scanin = await startTestScanin({ clients: [...TEST_CLIENTS, { client_id: 'crew-file', client_name: 'Crew File', token_endpoint_auth_method: 'none', redirect_uris: [RP_REDIRECT], allowed_groups: ['Night Crew'] }] });
     root = await enrolledPhone(scanin, 'root@example.com', 'root.json');
     outsider = await enrolledPhone(scanin, 'otto@example.com', 'otto.json');
     await makeAdmin(scanin, 'root@example.com');
@@ -148,5 +149,23 @@ describe('apps in the admin console', () => {
     expect(fileClient.body).toContain('clients.json');
     expect((await browser.fetch(`${scanin.issuer}/admin/clients/test-public/edit`)).status).toBe(400);
     expect((await post('/admin/clients/no-such-app/edit', VALID)).status).toBe(404);
+  });
+
+  it("renames a group in its apps' access rules and roles, and says which apps of clients.json still name the old name", async () => {
+    const { db } = scanin.services;
+    const made = await post('/admin/clients/create', { ...VALID, client_name: 'Shift Board', type: 'public', allowed_groups: 'Night Crew', roles: 'lead = Night Crew' });
+    const clientId = /id="client-id">([^<]+)</.exec(made.body)![1]!;
+    const crew = (await findGroupByName(db, 'Night Crew'))!;
+    const renamed = await post(`/admin/groups/${crew.id}/rename`, { name: 'Night Shift' });
+    expect(renamed.location).toBe(`${scanin.issuer}/admin/groups/${crew.id}?done=renamed_but_file`);
+    expect((await browser.fetch(renamed.location!)).body).toContain('apps of clients.json still name the old name');
+    expect(await findRegisteredClient(db, clientId)).toMatchObject({ allowed_groups: ['Night Shift'], roles: { lead: ['Night Shift'] } });
+    expect((await listAudit(db, { event: 'admin.group_renamed' })).at(-1)).toMatchObject({ detail: { group: 'Night Shift', from: 'Night Crew', file_apps: 'crew-file' } });
+
+    // Root, a member, still gets in, with the role under the new name.
+    const board = await discover(scanin.issuer, clientId);
+    const login = await openLoginPage(board, undefined, { scope: 'openid groups' });
+    await root.answer(login.qrUrl, 'approve');
+    expect((await redeem(board, await completeLogin(scanin, login), login.auth)).claims()).toMatchObject({ groups: ['Night Shift'], roles: ['lead'] });
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { listAudit } from '../../src/audit/audit.ts';
 import { createGroup, listGroups, listMembers } from '../../src/store/groups.ts';
+import { findRegisteredClient, insertRegisteredClient } from '../../src/store/registeredClients.ts';
 import { completeLogin, enrolledPhone, openLoginPage } from '../helpers/login.ts';
 import { discover, redeem } from '../helpers/rp.ts';
 import { RP_REDIRECT, startTestScanin, TEST_CLIENTS, type TestScanin } from '../helpers/scanin.ts';
@@ -99,10 +100,13 @@ describe('SCIM Groups', () => {
     expect(members(await patch({ op: 'replace', path: 'members', value: [{ value: babs }, { value: mandy }] }))).toEqual([babs, mandy].sort());
     expect(members(await patch({ op: 'remove', path: 'members' }))).toEqual([]);
     // Entra ID renames with replace and no path.
+    // An app kept in the database that names the group follows the rename (its access rule and roles).
+    await insertRegisteredClient(scanin.services.db, { client_id: 'patch-board', client_name: 'Patch Board', redirect_uris: [RP_REDIRECT], allowed_groups: ['Patchers', 'Other'], roles: { fixer: ['Patchers'] } });
     const renamed = await patch({ op: 'Replace', value: { displayName: 'Patch Crew', externalId: 'x-1' } });
     expect(renamed.body).toMatchObject({ displayName: 'Patch Crew', externalId: 'x-1' });
     expect(await groupNames()).toContain('Patch Crew');
-    expect((await listAudit(scanin.services.db)).at(-1)).toMatchObject({ event: 'scim.group_updated', detail: { group: 'Patch Crew', was: 'Patchers', added: 0, removed: 0 } });
+    expect(await findRegisteredClient(scanin.services.db, 'patch-board')).toMatchObject({ allowed_groups: ['Patch Crew', 'Other'], roles: { fixer: ['Patch Crew'] } });
+    expect((await listAudit(scanin.services.db)).at(-1)).toMatchObject({ event: 'scim.group_updated', detail: { group: 'Patch Crew', was: 'Patchers', apps: 'patch-board', file_apps: '', added: 0, removed: 0 } });
   });
 
   it('replaces a group with PUT and deletes it with its memberships', async () => {
