@@ -34,7 +34,7 @@ import { browserState, liveLoginRequest } from './loginRequests.ts';
 import { qrView } from './qrView.ts';
 import { signupAllowed } from '../signup/signup.ts';
 import { requireSameOrigin } from '../http/sameOrigin.ts';
-import { anotherAccountAfterRefusal, chooseAnyAccount, endRefusalChoice } from '../store/rememberedBrowsers.ts';
+import { anyAccountChosen, chooseAnyAccount } from '../store/rememberedBrowsers.ts';
 import { expectedAccount, liftable } from './expectedAccount.ts';
 import { forgetRememberedAccount, rememberAccount } from './rememberedAccount.ts';
 
@@ -108,9 +108,14 @@ function isAccessRefusal(interaction: Interaction): boolean {
   return interaction.prompt.name === 'login' && interaction.prompt.reasons.length === 1 && interaction.prompt.reasons[0] === ACCESS_REFUSED;
 }
 
-/** A refusal the person has not put behind them with "Sign in with another account". */
+/**
+ * A refusal the person has not put behind them with "Sign in with another account" (which only
+ * the refusal page offers, as its sign-in asks for nothing else). Each refusal is a sign-in of
+ * its own: the engine asks for the login again after every answer, so a refused account that
+ * approves again meets a new refusal.
+ */
 async function standingRefusal(services: Services, interaction: Interaction): Promise<boolean> {
-  return isAccessRefusal(interaction) && !(await anotherAccountAfterRefusal(services.db, interaction.uid, interaction.session!.accountId));
+  return isAccessRefusal(interaction) && !(await anyAccountChosen(services.db, interaction.uid));
 }
 
 /**
@@ -175,9 +180,6 @@ export function mountInteractionRoutes(router: Router, services: Services): void
       }
       return ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
     }
-    // Shown again after a refusal, the QR code was answered: should this account be refused too (the
-    // same one, approving again), the refusal stands. Only such a sign-in pays the statement.
-    if (isAccessRefusal(interaction)) await endRefusalChoice(db, interaction.uid);
     await rememberAccount(ctx, services, request.account_id!);
     // `device_id` rides along to the session the engine stores. The device may have been revoked
     // (or its account disabled) since it approved: that is checked once the session is stored
@@ -214,7 +216,7 @@ export function mountInteractionRoutes(router: Router, services: Services): void
   router.post('/interaction/:uid/another-account', async (ctx) => {
     const interaction = await fromOwnPage(ctx);
     // Holds for every code of this sign-in, the one already shown included (expectedAccountNow).
-    await chooseAnyAccount(db, interaction.uid, interaction.exp, isAccessRefusal(interaction) ? interaction.session!.accountId : null);
+    await chooseAnyAccount(db, interaction.uid, interaction.exp);
     ctx.status = 303;
     ctx.redirect(`${services.basePath}/interaction/${interaction.uid}`);
   });

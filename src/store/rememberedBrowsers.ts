@@ -36,28 +36,13 @@ export async function forgetBrowser(db: Db, token: string): Promise<void> {
   await db('remembered_browsers').where({ token_hash: hashOf(token) }).delete();
 }
 
-/**
- * The person at the browser chose "Use another account" for this sign-in (idempotent);
- * `afterRefusalOf`: they chose it on the refusal page of the app's access rules, refused as this
- * account (migration 028): that refusal no longer stands in the way of the QR code.
- */
-export async function chooseAnyAccount(db: Db, uid: string, expiresAt: number, afterRefusalOf: string | null = null): Promise<void> {
-  const insert = db('any_account_sign_ins').insert({ uid, expires_at: expiresAt, after_refusal_of: afterRefusalOf }).onConflict('uid');
-  await (afterRefusalOf === null ? insert.ignore() : insert.merge(['after_refusal_of']));
+/** The person at the browser chose "Use another account" for this sign-in (idempotent). */
+export async function chooseAnyAccount(db: Db, uid: string, expiresAt: number): Promise<void> {
+  await db('any_account_sign_ins').insert({ uid, expires_at: expiresAt }).onConflict('uid').ignore();
 }
 
 export async function anyAccountChosen(db: Db, uid: string): Promise<boolean> {
   return (await db('any_account_sign_ins').where({ uid }).first('uid')) !== undefined;
-}
-
-/** Whether the person chose another account on the refusal of `accountId` in this sign-in. */
-export async function anotherAccountAfterRefusal(db: Db, uid: string, accountId: string): Promise<boolean> {
-  return (await db('any_account_sign_ins').where({ uid, after_refusal_of: accountId }).first('uid')) !== undefined;
-}
-
-/** A phone answered after that choice: a refusal from here on stands again, whoever it is for. */
-export async function endRefusalChoice(db: Db, uid: string): Promise<void> {
-  await db('any_account_sign_ins').where({ uid }).update({ after_refusal_of: null });
 }
 
 /** Removes memories and choices whose time has passed. */
