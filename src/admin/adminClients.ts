@@ -15,7 +15,7 @@ import { allClients, ClientCatalogError, createRegisteredClient, removeRegistere
 import type { Services } from '../services.ts';
 import { checkClientFields, clientFieldsOf, newClientMetadata, withClientFields } from '../oidc/clientFields.ts';
 import { clientFieldsOfForm, clientTypeOfForm } from './clientForm.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, namedInPath, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 
 const DONE = {
   deleted: 'The app was deleted: it can no longer sign anyone in, and its tokens are refused.',
@@ -63,8 +63,7 @@ export function mountAdminClients(router: Router, services: Services): void {
   });
 
   router.get('/admin/clients/:id', ...adminPage(services), async (ctx) => {
-    const client = (await allClients(db, clientsFile)).find((row) => row.client_id === clientIdOf(ctx));
-    if (!client) throw notFoundHere('app');
+    const client = await namedInPath(ctx, async (id) => (await allClients(db, clientsFile)).find((row) => row.client_id === id), 'app');
     await renderAdminView(ctx, 'admin-client', 'clients', { client, lines: metadataLines(client), clientsFile, done: doneMessage(ctx, DONE) });
   });
 

@@ -15,7 +15,7 @@ import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
 import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
 import { formField } from '../accountPage/accountSession.ts';
 import { renameGroupWithApps } from '../oidc/groupRename.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, namedInPath, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { timeOf } from './adminView.ts';
 import { pageNumber, pageOf, pageWindow } from './pagination.ts';
@@ -31,11 +31,7 @@ const DONE = {
 
 const groupPath = (id: string) => `/admin/groups/${id}`;
 
-async function groupOf(ctx: Context, services: Services): Promise<Group> {
-  const group = await findGroupById(services.db, String(ctx.params.id ?? ''));
-  if (!group) throw notFoundHere('group');
-  return group;
-}
+const groupOf = (ctx: Context, services: Services): Promise<Group> => namedInPath(ctx, (id) => findGroupById(services.db, id), 'group');
 
 /** A GroupError (a name, a parent, subgroups) as a refusal that says why. */
 async function groupChange<T>(change: () => Promise<T>): Promise<T> {

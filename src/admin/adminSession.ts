@@ -75,6 +75,13 @@ export function adminFormOf(ctx: Context): Record<string, string> {
 }
 
 export const notFoundHere = (what: string) => new ProtocolError(404, 'not_found', `There is no such ${what}. Nothing was changed.`);
+
+/** What the path's `:id` names, found with `find`, or the page "There is no such <what>". */
+export async function namedInPath<T>(ctx: Context, find: (id: string) => Promise<T | undefined>, what: string): Promise<T> {
+  const found = await find(String(ctx.params.id ?? ''));
+  if (!found) throw notFoundHere(what);
+  return found;
+}
 export const refused = (message: string) => new ProtocolError(400, 'invalid_request', `${message} Nothing was changed.`);
 
 /** A store's or the engine's reason, written for the command line ("a group named …"), as a refusal. */

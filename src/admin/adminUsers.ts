@@ -33,7 +33,7 @@ import { recoveryCodesLeft } from '../store/recoveryCodes.ts';
 import { accountSessionOf } from '../accountPage/accountSession.ts';
 import { KEY_TYPES } from '../accountPage/accountView.ts';
 import { formField } from '../accountPage/accountSession.ts';
-import { adminAction, adminFormOf, adminPage, auditConsole, backTo, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
+import { adminAction, adminFormOf, adminPage, auditConsole, backTo, namedInPath, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
 import { membershipEnd } from './membershipEnd.ts';
 import { endSessionFromConsole } from './adminSessions.ts';
@@ -54,11 +54,7 @@ const DONE = {
 
 const userPath = (id: string) => `/admin/users/${id}`;
 
-async function accountOf(ctx: Context, services: Services): Promise<Account> {
-  const account = await findAccountById(services.db, String(ctx.params.id ?? ''));
-  if (!account) throw notFoundHere('account');
-  return account;
-}
+const accountOf = (ctx: Context, services: Services): Promise<Account> => namedInPath(ctx, (id) => findAccountById(services.db, id), 'account');
 
 export function mountAdminUsers(router: Router, services: Services): void {
   const { db, clock } = services;

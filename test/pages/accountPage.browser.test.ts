@@ -3,34 +3,22 @@
 // does — rename a device, sign out everywhere, scan again before making recovery codes — under the strict CSP, with large tap targets,
 // nothing wider than the screen, labelled inputs, and the dark colours when the system asks.
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { findDevice } from '../../src/store/devices.ts';
 import { ageSignIns, FRESH_SCAN_NOTE } from '../accountPage/accountBrowser.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { useChromiumWithScanin } from '../helpers/chromiumWithScanin.ts';
 import { inviteUrl } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
-import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 
 describe('the account page in Chromium', () => {
-  let browser: Browser;
-  let scanin: TestScanin;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    scanin = await startTestScanin();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await scanin?.close();
-  });
+  const world = useChromiumWithScanin();
 
   it('QR from a screenshot → phone approves → the page; rename, 320 px wide, dark mode, sign out everywhere', async () => {
-    const phone = new Authenticator({ keysFile: join(scanin.dir, 'chromium-phone.json') });
-    const { device_id: deviceId } = await phone.enroll(await inviteUrl(scanin, 'chromium@example.com', 'Chromium Person'), { deviceName: 'Pocket phone' });
-    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, colorScheme: 'dark' });
+    const phone = new Authenticator({ keysFile: join(world.scanin.dir, 'chromium-phone.json') });
+    const { device_id: deviceId } = await phone.enroll(await inviteUrl(world.scanin, 'chromium@example.com', 'Chromium Person'), { deviceName: 'Pocket phone' });
+    const context = await world.browser.newContext({ viewport: { width: 320, height: 640 }, colorScheme: 'dark' });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -41,14 +29,14 @@ describe('the account page in Chromium', () => {
       if (response.status() === 404) problems.push(`404 ${response.url()}`);
     });
 
-    await page.goto(`${scanin.issuer}/account`);
+    await page.goto(`${world.scanin.issuer}/account`);
     await page.locator('#qr svg').waitFor();
     expect(await page.locator('h1').textContent()).toBe('Sign in to your Scanin account');
     const shown = await decodeScreenshot(page, await page.locator('#qr').screenshot());
-    expect(shown).toMatch(new RegExp(`^${scanin.issuer}/q/[A-Za-z0-9_-]+$`));
+    expect(shown).toMatch(new RegExp(`^${world.scanin.issuer}/q/[A-Za-z0-9_-]+$`));
     await phone.answer(shown, 'approve');
     // The sign-in page goes on by itself: through the engine and the callback to the page.
-    await page.waitForURL(`${scanin.issuer}/account`);
+    await page.waitForURL(`${world.scanin.issuer}/account`);
     expect(await page.locator('h1').textContent()).toBe('Your account');
     expect(await page.locator('#who').textContent()).toContain('chromium@example.com');
 
@@ -68,7 +56,7 @@ describe('the account page in Chromium', () => {
     await page.locator('#done').waitFor();
     expect(await page.locator('#done').textContent()).toBe('The device was renamed.');
     expect(await page.locator(`#device-${deviceId} .item-name`).textContent()).toContain('Phone in the drawer');
-    expect((await findDevice(scanin.services.db, deviceId))!.name).toBe('Phone in the drawer');
+    expect((await findDevice(world.scanin.services.db, deviceId))!.name).toBe('Phone in the drawer');
 
     // Sign out everywhere: the signed-out page; the account page asks for the QR code again.
     await page.locator('#end-all button').click();
@@ -81,28 +69,28 @@ describe('the account page in Chromium', () => {
   });
 
   it('a stale session: "You will scan again" under the button → pressing it shows the QR page → the phone approves → back at the section → pressing again makes the codes', async () => {
-    const phone = new Authenticator({ keysFile: join(scanin.dir, 'stale-phone.json') });
-    await phone.enroll(await inviteUrl(scanin, 'stale@example.com', 'Stale Person'), { deviceName: 'Desk phone' });
-    const accountId = (await findAccountByEmail(scanin.services.db, 'stale@example.com'))!.id;
-    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const phone = new Authenticator({ keysFile: join(world.scanin.dir, 'stale-phone.json') });
+    await phone.enroll(await inviteUrl(world.scanin, 'stale@example.com', 'Stale Person'), { deviceName: 'Desk phone' });
+    const accountId = (await findAccountByEmail(world.scanin.services.db, 'stale@example.com'))!.id;
+    const context = await world.browser.newContext({ viewport: { width: 320, height: 640 } });
     const page = await context.newPage();
-    await page.goto(`${scanin.issuer}/account`);
+    await page.goto(`${world.scanin.issuer}/account`);
     await page.locator('#qr svg').waitFor();
     await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
-    await page.waitForURL(`${scanin.issuer}/account`);
+    await page.waitForURL(`${world.scanin.issuer}/account`);
     const note = page.locator('#new-recovery-codes .fresh-scan-note');
     expect(await note.count()).toBe(0);
 
-    await ageSignIns(scanin, accountId, scanin.config.accountFreshScan + 1);
+    await ageSignIns(world.scanin, accountId, world.scanin.config.accountFreshScan + 1);
     await page.reload();
     expect(await note.textContent()).toContain(FRESH_SCAN_NOTE);
-    const before = await scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot');
+    const before = await world.scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot');
     await page.locator('#new-recovery-codes button').click();
     // The QR page of a new sign-in, for this account only; nothing was made.
     await page.locator('#qr svg').waitFor();
-    expect(await scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot')).toEqual(before);
+    expect(await world.scanin.services.db('recovery_codes').where({ account_id: accountId }).orderBy('slot')).toEqual(before);
     await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
-    await page.waitForURL(`${scanin.issuer}/account#recovery`);
+    await page.waitForURL(`${world.scanin.issuer}/account#recovery`);
     expect(await note.count()).toBe(0);
     await page.locator('#new-recovery-codes button').click();
     await page.getByText('I have saved them — back to my account').waitFor();
@@ -111,20 +99,20 @@ describe('the account page in Chromium', () => {
   });
 
   it('shows times in the viewer\'s time zone, naming it; the server\'s own text says UTC', async () => {
-    const phone = new Authenticator({ keysFile: join(scanin.dir, 'zone-phone.json') });
-    const { device_id: deviceId } = await phone.enroll(await inviteUrl(scanin, 'zone@example.com', 'Zone Person'), { deviceName: 'Old phone' });
+    const phone = new Authenticator({ keysFile: join(world.scanin.dir, 'zone-phone.json') });
+    const { device_id: deviceId } = await phone.enroll(await inviteUrl(world.scanin, 'zone@example.com', 'Zone Person'), { deviceName: 'Old phone' });
     // Added on 15 January 2026 at 12:00 UTC: 07:00 in New York (EST), long enough ago to be a date.
-    await scanin.services.db('devices').where({ id: deviceId }).update({ created_at: Date.UTC(2026, 0, 15, 12, 0) / 1000 });
-    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
+    await world.scanin.services.db('devices').where({ id: deviceId }).update({ created_at: Date.UTC(2026, 0, 15, 12, 0) / 1000 });
+    const context = await world.browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
     const page = await context.newPage();
     const html: string[] = [];
     page.on('response', async (response) => {
-      if (response.url() === `${scanin.issuer}/account` && response.status() === 200) html.push(await response.text());
+      if (response.url() === `${world.scanin.issuer}/account` && response.status() === 200) html.push(await response.text());
     });
-    await page.goto(`${scanin.issuer}/account`);
+    await page.goto(`${world.scanin.issuer}/account`);
     await page.locator('#qr svg').waitFor();
     await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
-    await page.waitForURL(`${scanin.issuer}/account`);
+    await page.waitForURL(`${world.scanin.issuer}/account`);
     const added = page.locator(`#device-${deviceId} [data-field="added"] time`);
     await expect.poll(() => added.textContent()).toMatch(/^Jan 15, 2026, 07:00\sAM EST$/);
     expect(await added.getAttribute('title')).toMatch(/^Jan 15, 2026, 07:00\sAM EST$/);

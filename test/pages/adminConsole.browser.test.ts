@@ -5,16 +5,15 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/authenticator/authenticator.ts';
 import { findAccountByEmail } from '../../src/store/accounts.ts';
 import { findGroupByName, groupsOf } from '../../src/store/groups.ts';
 import { makeAdmin } from '../admin/adminBrowser.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { useChromiumWithScanin } from '../helpers/chromiumWithScanin.ts';
 import { inviteUrl } from '../helpers/login.ts';
 import { decodeScreenshot } from '../helpers/qrImages.ts';
-import { startTestScanin, type TestScanin } from '../helpers/scanin.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -28,25 +27,15 @@ async function tabTo(page: Page, id: string, limit = 40): Promise<void> {
 }
 
 describe('the admin console in Chromium', () => {
-  let browser: Browser;
-  let scanin: TestScanin;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    scanin = await startTestScanin();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await scanin?.close();
-  });
+  const world = useChromiumWithScanin();
 
   it('QR from a screenshot → the console; keyboard only: a group made, a member added, an account disabled; axe finds nothing; CSV downloads', async () => {
-    const phone = new Authenticator({ keysFile: join(scanin.dir, 'admin-phone.json') });
-    await phone.enroll(await inviteUrl(scanin, 'admin@example.com', 'Ada Admin'));
-    await makeAdmin(scanin, 'admin@example.com');
-    await new Authenticator({ keysFile: join(scanin.dir, 'eve.json') }).enroll(await inviteUrl(scanin, 'eve@example.com', 'Eve'));
+    const phone = new Authenticator({ keysFile: join(world.scanin.dir, 'admin-phone.json') });
+    await phone.enroll(await inviteUrl(world.scanin, 'admin@example.com', 'Ada Admin'));
+    await makeAdmin(world.scanin, 'admin@example.com');
+    await new Authenticator({ keysFile: join(world.scanin.dir, 'eve.json') }).enroll(await inviteUrl(world.scanin, 'eve@example.com', 'Eve'));
 
-    const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, acceptDownloads: true });
+    const context = await world.browser.newContext({ viewport: { width: 1024, height: 800 }, acceptDownloads: true });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -54,17 +43,17 @@ describe('the admin console in Chromium', () => {
     });
     page.on('pageerror', (error) => problems.push(error.message));
 
-    await page.goto(`${scanin.issuer}/admin`);
+    await page.goto(`${world.scanin.issuer}/admin`);
     await page.locator('#qr svg').waitFor();
     await phone.answer(await decodeScreenshot(page, await page.locator('#qr').screenshot()), 'approve');
-    await page.waitForURL(`${scanin.issuer}/admin/users`);
+    await page.waitForURL(`${world.scanin.issuer}/admin/users`);
     expect(await page.locator('h1').textContent()).toBe('Users');
     expect(await page.locator('#users tbody tr').count()).toBe(2);
 
     // The keyboard alone: Tab to the Groups link, Enter; Tab to the name field, type, Enter.
     await tabTo(page, 'nav-groups');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${scanin.issuer}/admin/groups`);
+    await page.waitForURL(`${world.scanin.issuer}/admin/groups`);
     await tabTo(page, 'group-name');
     await page.keyboard.type('Night Shift');
     await page.keyboard.press('Enter');
@@ -75,10 +64,10 @@ describe('the admin console in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(/done=member_added#members$/);
     expect(await page.locator('#done').textContent()).toBe('The member was added.');
-    const eve = (await findAccountByEmail(scanin.services.db, 'eve@example.com'))!;
-    expect(await groupsOf(scanin.services.db, eve.id, scanin.services.clock())).toEqual(['Night Shift']);
+    const eve = (await findAccountByEmail(world.scanin.services.db, 'eve@example.com'))!;
+    expect(await groupsOf(world.scanin.services.db, eve.id, world.scanin.services.clock())).toEqual(['Night Shift']);
     // A destructive action sits behind a disclosure, opened and used from the keyboard too.
-    await page.goto(`${scanin.issuer}/admin/users/${eve.id}`);
+    await page.goto(`${world.scanin.issuer}/admin/users/${eve.id}`);
     expect(await page.locator('#disable-button').isVisible()).toBe(false);
     await tabTo(page, 'disable-summary');
     await page.keyboard.press('Enter');
@@ -91,7 +80,7 @@ describe('the admin console in Chromium', () => {
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
 
     // The audit log's export is a download of CSV.
-    await page.goto(`${scanin.issuer}/admin/audit?event=admin`);
+    await page.goto(`${world.scanin.issuer}/admin/audit?event=admin`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
     expect(download.suggestedFilename()).toMatch(/^scanin-audit-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = await readFile((await download.path())!, 'utf8');
@@ -101,13 +90,13 @@ describe('the admin console in Chromium', () => {
     expect(problems).toEqual([]);
 
     // axe-core's WCAG 2 A and AA rules on every kind of console page, light and dark.
-    const axeContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1024, height: 800 } });
+    const axeContext = await world.browser.newContext({ bypassCSP: true, viewport: { width: 1024, height: 800 } });
     await axeContext.addCookies(await context.cookies());
     const axePage = await axeContext.newPage();
-    const group = (await findGroupByName(scanin.services.db, 'Night Shift'))!;
+    const group = (await findGroupByName(world.scanin.services.db, 'Night Shift'))!;
     for (const path of ['/admin/users', `/admin/users/${eve.id}`, '/admin/groups', `/admin/groups/${group.id}`, '/admin/clients', '/admin/clients/test-third-party', '/admin/sessions', '/admin/audit']) {
-      await axePage.goto(`${scanin.issuer}${path}`);
-      expect(axePage.url(), path).toBe(`${scanin.issuer}${path}`);
+      await axePage.goto(`${world.scanin.issuer}${path}`);
+      expect(axePage.url(), path).toBe(`${world.scanin.issuer}${path}`);
       await axePage.addScriptTag({ path: AXE });
       for (const scheme of ['light', 'dark'] as const) {
         await axePage.emulateMedia({ colorScheme: scheme });
