@@ -12,11 +12,11 @@ import type { Context } from 'koa';
 import { doneMessage } from '../http/doneMessage.ts';
 import type { Services } from '../services.ts';
 import { findAccountByEmail, normalizeEmail } from '../store/accounts.ts';
-import { addMember, createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
+import { createGroup, deleteGroup, findGroupById, GroupError, listGroups, listMembers, removeMember, subgroupsOf, topLevelGroups, type Group } from '../store/groups.ts';
 import { formField } from '../accountPage/accountSession.ts';
 import { renameGroupWithApps } from '../oidc/groupRename.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, namedInPath, notFoundHere, refusedBecause, renderAdminView } from './adminSession.ts';
-import { membershipEnd } from './membershipEnd.ts';
+import { addMembershipFromConsole } from './consoleMembership.ts';
 import { timeOf } from './adminView.ts';
 import { pageNumber, pageOf, pageWindow } from './pagination.ts';
 
@@ -87,10 +87,7 @@ export function mountAdminGroups(router: Router, services: Services): void {
     const email = normalizeEmail(formField(form, 'email', 254));
     const account = email ? await findAccountByEmail(db, email) : undefined;
     if (!account) throw notFoundHere('account with this email');
-    const now = clock();
-    const expiresAt = membershipEnd(form, now);
-    await addMember(db, now, group.id, account.id, expiresAt);
-    await auditConsole(ctx, services, { event: 'admin.group_member_added', account_id: account.id, detail: { group: group.name, email: account.email, expires_at: expiresAt } });
+    await addMembershipFromConsole(ctx, services, group, account, form);
     backTo(ctx, services, `${groupPath(group.id)}?done=member_added#members`);
   });
 

@@ -28,14 +28,14 @@ import { findAccountById, searchAccounts, type Account } from '../store/accounts
 import { grantAdmin, isAdmin, revokeAdmin } from '../store/admins.ts';
 import { findDevice, listDevices } from '../store/devices.ts';
 import { listOpenEnrollments } from '../store/enrollments.ts';
-import { addMember, findGroupById, listGroups, membershipsOf, removeMember } from '../store/groups.ts';
+import { findGroupById, listGroups, membershipsOf, removeMember } from '../store/groups.ts';
 import { recoveryCodesLeft } from '../store/recoveryCodes.ts';
 import { accountSessionOf } from '../accountPage/accountSession.ts';
 import { KEY_TYPES } from '../accountPage/accountView.ts';
 import { formField } from '../accountPage/accountSession.ts';
 import { adminAction, adminFormOf, adminPage, auditConsole, backTo, namedInPath, notFoundHere, refused, refusedBecause, renderAdminView } from './adminSession.ts';
 import { timeOf } from './adminView.ts';
-import { membershipEnd } from './membershipEnd.ts';
+import { addMembershipFromConsole } from './consoleMembership.ts';
 import { endSessionFromConsole } from './adminSessions.ts';
 import { doneMessage } from '../http/doneMessage.ts';
 import { pageNumber, pageOf, pageWindow } from './pagination.ts';
@@ -167,10 +167,7 @@ export function mountAdminUsers(router: Router, services: Services): void {
     const form = adminFormOf(ctx);
     const group = await findGroupById(db, formField(form, 'group_id'));
     if (!group) throw notFoundHere('group');
-    const now = clock();
-    const expiresAt = membershipEnd(form, now);
-    await addMember(db, now, group.id, account.id, expiresAt);
-    await auditConsole(ctx, services, { event: 'admin.group_member_added', account_id: account.id, detail: { group: group.name, email: account.email, expires_at: expiresAt } });
+    await addMembershipFromConsole(ctx, services, group, account, form);
     backTo(ctx, services, `${userPath(account.id)}?done=group_added#groups`);
   });
 
