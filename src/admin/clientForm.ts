@@ -1,7 +1,7 @@
 // The console's form for an app, read into the fields every way of making one checks
 // (oidc/clientFields.ts): redirect URIs one per line, group names separated by commas (names
-// have none), roles one per line (clientFields.ts reads them), first party
-// a checkbox ("on"), the type "confidential" or "public" (when made).
+// have none), roles one per line (clientFields.ts reads them), first party a checkbox ("on"),
+// the type "confidential" or "public" (when made).
 import { rolesOfLines, type ClientFields, type ClientType } from '../oidc/clientFields.ts';
 import { refused } from './adminSession.ts';
 
