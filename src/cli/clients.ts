@@ -74,8 +74,8 @@ export const clients: CommandGroup = {
 A confidential client (client_secret_basic, a secret) unless --public (no secret, PKCE), with the
 code flow and refresh tokens. --allowed-group: only members of these existing groups may sign in.
 --role: members of these existing groups get the role in the client's \`roles\` claim (one --role
-per role). --first-party: no consent page. The engine checks it as the server will before it is stored; it
-works at once on every instance. Prints client_id, then the secret, once (--json: both as JSON).`,
+per role). --first-party: no consent page. The engine checks it as the server will before it is
+stored; it works at once on every instance. Prints client_id, then the secret, once (--json: both as JSON).`,
       positionals: 0,
       options: { ...FIELD_OPTIONS, public: { type: 'boolean' }, ...JSON_OPTION },
       async run(_args, values) {
@@ -99,9 +99,9 @@ works at once on every instance. Prints client_id, then the secret, once (--json
                             [--role <role>=<group>,<group> … | --no-roles] [--first-party | --third-party]
 
 A list given replaces the client's (all its roles, for --role); --anyone removes its access rule,
---no-roles its roles, --third-party its first-party flag. The type and the secret stay (rotate-secret changes the secret). Checked by
-the engine first; holds at the next request, on every instance. For a client of clients.json,
-change the file and restart.`,
+--no-roles its roles, --third-party its first-party flag. The type and the secret stay
+(rotate-secret changes the secret). Checked by the engine first; holds at the next request, on
+every instance. For a client of clients.json, change the file and restart.`,
       positionals: 1,
       options: { ...FIELD_OPTIONS, anyone: { type: 'boolean' }, 'no-roles': { type: 'boolean' }, 'third-party': { type: 'boolean' } },
       async run([clientId], values) {

@@ -13,9 +13,9 @@ import { rememberAccountRead } from './account.ts';
 import { checkStoredParams } from './storedParamLimits.ts';
 import { loginOrigin, recordSessionOrigin, type Origin } from './sessionOrigin.ts';
 
-/** What an upsert replaces: everything but the origin columns, which sessionOrigin.ts decides. */
 /** The models that hold a grant's tokens and codes (the engine's memory adapter's `grantable`). */
 const GRANT_TOKENS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+/** What an upsert replaces: everything but the origin columns, which sessionOrigin.ts decides. */
 const REPLACED = ['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'expires_at', 'consumed_at'];
 
 /** What the token endpoint redeems; it asks for the account of each right after reading it. */
